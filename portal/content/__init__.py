@@ -1,0 +1,1 @@
+"""The content pipeline: content/ files ⇄ typed records ⇄ the database (check, import, export)."""

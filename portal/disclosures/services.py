@@ -1,0 +1,226 @@
+"""What can be done with disclosures: find, list, and write them from records."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlalchemy import Select, extract, func, select
+
+from portal.content.records import AttachmentRecord, DisclosureRecord
+from portal.departments.models import Department
+from portal.disclosures.models import Attachment, Disclosure, disclosure_departments
+from portal.extensions import db
+from portal.files import FileStore, check_attachment
+
+MAX_PAGE = 10_000
+
+
+class DisclosureNotFound(LookupError):
+    pass
+
+
+class BadCatalogueQuery(ValueError):
+    """A filter parameter that cannot mean anything; the message is shown to the visitor."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CatalogueQuery:
+    """The catalogue's filters, as bookmarkable GET parameters."""
+
+    topic: str | None = None
+    department: str | None = None
+    year: int | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> CatalogueQuery:
+        """Parse request arguments; raise BadCatalogueQuery with a message for the visitor."""
+        topic = (args.get("topic") or "").strip() or None
+        if topic is not None and len(topic) > 40:
+            raise BadCatalogueQuery("主题分类过长。")
+        department = (args.get("department") or "").strip() or None
+        if department is not None and len(department) > 80:
+            raise BadCatalogueQuery("部门参数过长。")
+        year = _whole_number(args.get("year"), "年份", 1949, 2100)
+        page = _whole_number(args.get("page"), "页码", 1, MAX_PAGE) or 1
+        return cls(topic=topic, department=department, year=year, page=page)
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """GET parameters for this query with some changed (None removes one)."""
+        values = dataclasses.asdict(dataclasses.replace(self, **changes))
+        if values["page"] == 1:
+            values["page"] = None
+        return {key: value for key, value in values.items() if value is not None}
+
+    @property
+    def is_filtered(self) -> bool:
+        return any((self.topic, self.department, self.year))
+
+
+def _whole_number(raw: str | None, label: str, low: int, high: int) -> int | None:
+    if raw is None or raw.strip() == "":
+        return None
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not low <= int(raw) <= high:
+        raise BadCatalogueQuery(f"{label}应为 {low} 到 {high} 之间的整数。")
+    return int(raw)
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _filtered(query: CatalogueQuery) -> Select:
+    statement = select(Disclosure)
+    if query.topic:
+        statement = statement.where(Disclosure.topic == query.topic)
+    if query.year:
+        statement = statement.where(
+            Disclosure.published_on >= dt.date(query.year, 1, 1),
+            Disclosure.published_on < dt.date(query.year + 1, 1, 1),
+        )
+    if query.department:
+        statement = statement.where(
+            Disclosure.id.in_(
+                select(disclosure_departments.c.disclosure_id)
+                .join(Department, Department.id == disclosure_departments.c.department_id)
+                .where(Department.slug == query.department)
+            )
+        )
+    return statement
+
+
+def list_disclosures(query: CatalogueQuery, per_page: int) -> Page:
+    """The catalogue page asked for, newest first. A page past the end is empty, not an error."""
+    statement = _filtered(query)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    items = list(
+        db.session.scalars(
+            statement.order_by(Disclosure.published_on.desc(), Disclosure.id.desc())
+            .limit(per_page)
+            .offset((query.page - 1) * per_page)
+        )
+    )
+    return Page(items=items, total=total or 0, page=query.page, per_page=per_page)
+
+
+def latest_disclosures(limit: int) -> list[Disclosure]:
+    return list(
+        db.session.scalars(
+            select(Disclosure).order_by(Disclosure.published_on.desc(), Disclosure.id.desc()).limit(limit)
+        )
+    )
+
+
+def all_disclosures() -> list[Disclosure]:
+    return list(db.session.scalars(select(Disclosure).order_by(Disclosure.published_on.desc(), Disclosure.id.desc())))
+
+
+def catalogue_topics() -> list[tuple[str, int]]:
+    """Each topic with its number of disclosures, most used first."""
+    rows = db.session.execute(
+        select(Disclosure.topic, func.count()).group_by(Disclosure.topic).order_by(func.count().desc(), Disclosure.topic)
+    )
+    return [(topic, count) for topic, count in rows]
+
+
+def catalogue_years() -> list[int]:
+    year = extract("year", Disclosure.published_on)
+    return [int(value) for value in db.session.scalars(select(year).distinct().order_by(year.desc()))]
+
+
+def get_disclosure(slug: str) -> Disclosure:
+    """Return the disclosure with this slug; raise DisclosureNotFound."""
+    disclosure = db.session.scalar(select(Disclosure).where(Disclosure.slug == slug))
+    if disclosure is None:
+        raise DisclosureNotFound(slug)
+    return disclosure
+
+
+def get_attachment(slug: str, filename: str) -> Attachment:
+    disclosure = get_disclosure(slug)
+    for attachment in disclosure.attachments:
+        if attachment.filename == filename:
+            return attachment
+    raise DisclosureNotFound(f"{slug}/{filename}")
+
+
+def upsert_disclosure(record: DisclosureRecord, store: FileStore) -> Disclosure:
+    """Create or update a disclosure from a record, matched by slug. The caller commits.
+
+    Raises LookupError for an unknown department and AttachmentRefused for a bad file.
+    """
+    disclosure = db.session.scalar(select(Disclosure).where(Disclosure.slug == record.slug))
+    if disclosure is None:
+        disclosure = Disclosure(slug=record.slug)
+        db.session.add(disclosure)
+    for field in ("title", "index_no", "doc_no", "publisher", "written_on", "published_on",
+                  "topic", "disclosure_mode", "validity", "body", "demo"):
+        value = getattr(record, field)
+        if getattr(disclosure, field) != value:
+            setattr(disclosure, field, value)
+
+    departments = list(db.session.scalars(select(Department).where(Department.slug.in_(record.departments))))
+    missing = set(record.departments) - {department.slug for department in departments}
+    if missing:
+        raise LookupError(f"未知部门 (unknown department): {', '.join(sorted(missing))}")
+    if {d.id for d in disclosure.departments} != {d.id for d in departments}:
+        disclosure.departments = departments
+
+    attachments = [_stored_attachment(item, position, store) for position, item in enumerate(record.attachments)]
+    if _attachment_keys(disclosure.attachments) != _attachment_keys(attachments):
+        disclosure.attachments = attachments
+    return disclosure
+
+
+def _attachment_keys(attachments: list[Attachment]) -> list[tuple]:
+    return [(a.position, a.title, a.filename, a.media_type, a.size, a.sha256) for a in attachments]
+
+
+def _stored_attachment(item: AttachmentRecord, position: int, store: FileStore) -> Attachment:
+    data = item.source.read_bytes()
+    media_type = check_attachment(item.filename, len(data), data[:512])
+    return Attachment(
+        position=position, title=item.title, filename=item.filename,
+        media_type=media_type, size=len(data), sha256=store.put(data),
+    )
+
+
+def disclosure_record(disclosure: Disclosure, store: FileStore) -> DisclosureRecord:
+    """The record a disclosure was made from; attachments point at the file store."""
+    return DisclosureRecord(
+        slug=disclosure.slug,
+        title=disclosure.title,
+        index_no=disclosure.index_no,
+        doc_no=disclosure.doc_no,
+        publisher=disclosure.publisher,
+        written_on=disclosure.written_on,
+        published_on=disclosure.published_on,
+        topic=disclosure.topic,
+        disclosure_mode=disclosure.disclosure_mode,
+        validity=disclosure.validity,
+        body=disclosure.body,
+        demo=disclosure.demo,
+        departments=tuple(department.slug for department in disclosure.departments),
+        attachments=tuple(
+            AttachmentRecord(title=a.title, filename=a.filename, source=store.path(a.sha256))
+            for a in disclosure.attachments
+        ),
+    )

@@ -1,0 +1,99 @@
+"""Content-addressed file storage and the rules for which files may be published."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+
+
+def _is_plain_text(head: bytes) -> bool:
+    """UTF-8 text that is not markup: an HTML page renamed .txt is refused."""
+    if b"\x00" in head or head.lstrip().startswith(b"<"):
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a character cut by the 512-byte window
+    return True
+
+
+def _starts(*magics: bytes):
+    return lambda head: head.startswith(magics)
+
+
+# extension → (media type, check of the first bytes). The type is decided by content as well as
+# by name, so an HTML page named .pdf is refused instead of being served to a browser.
+ALLOWED_TYPES = {
+    "pdf": ("application/pdf", _starts(b"%PDF-")),
+    "png": ("image/png", _starts(b"\x89PNG\r\n\x1a\n")),
+    "jpg": ("image/jpeg", _starts(b"\xff\xd8\xff")),
+    "jpeg": ("image/jpeg", _starts(b"\xff\xd8\xff")),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _starts(b"PK\x03\x04")),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _starts(b"PK\x03\x04")),
+    "doc": ("application/msword", _starts(b"\xd0\xcf\x11\xe0")),
+    "xls": ("application/vnd.ms-excel", _starts(b"\xd0\xcf\x11\xe0")),
+    "csv": ("text/csv", _is_plain_text),
+    "txt": ("text/plain", _is_plain_text),
+}
+# Shown in the browser; everything else is offered as a download only.
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+_FILENAME_RE = re.compile(r"^[^/\\\x00-\x1f\x7f]{1,120}\.[A-Za-z0-9]{1,8}$")
+
+
+class AttachmentRefused(ValueError):
+    """A file may not be published; the message says why, in Chinese and English."""
+
+
+def check_attachment(filename: str, size: int, head: bytes) -> str:
+    """Return the media type to serve `filename` with, or raise AttachmentRefused."""
+    if not _FILENAME_RE.match(filename) or filename.startswith("."):
+        raise AttachmentRefused("文件名不合规 (file name not allowed)")
+    kind = ALLOWED_TYPES.get(filename.rsplit(".", 1)[-1].lower())
+    if kind is None:
+        raise AttachmentRefused(f"不支持的附件类型 (type not allowed; allowed: {', '.join(sorted(ALLOWED_TYPES))})")
+    if size > MAX_ATTACHMENT_BYTES:
+        raise AttachmentRefused(f"文件过大 (larger than {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB)")
+    media_type, matches = kind
+    if not matches(head):
+        raise AttachmentRefused("文件内容与扩展名不符 (content does not match the file extension)")
+    return media_type
+
+
+class FileStore:
+    """Files kept by their SHA-256 under one root: writing the same bytes twice stores them once."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("not a SHA-256 digest")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Written aside, then renamed: a reader never sees half a file.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        return digest
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+
+def file_store() -> FileStore:
+    """The store of the current application."""
+    return FileStore(current_app.extensions["portal.settings"].files_dir)

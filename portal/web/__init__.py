@@ -1,0 +1,47 @@
+"""What every page shares: layout, navigation, error pages, security headers, safe Markdown."""
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.web import errors, views
+from portal.web.markdown import render_markdown
+from portal.web.security import init_security_headers
+
+# The main navigation (UI.md). An entry shows once its feature's endpoint exists, so the
+# header never links to a page that is not built yet.
+NAVIGATION = [
+    ("web.home", "首页"),
+    ("disclosures.catalogue", "政府信息公开"),
+    ("ratings.latest", "诚信评价"),
+    ("ratings.honor_roll", "红榜"),
+    ("ratings.warnings", "风险预警"),
+    ("reports.form", "我要举报"),
+]
+TEXT_SIZE_COOKIE = "text_size"
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    errors.init_error_pages(app)
+    init_security_headers(app)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["date"] = lambda value: value.strftime("%Y-%m-%d") if value else ""
+    app.jinja_env.filters["filesize"] = _filesize
+
+    @app.context_processor
+    def layout_context() -> dict:
+        from flask import request
+
+        return {
+            "navigation": [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions],
+            "search_available": "search.results" in app.view_functions,
+            "large_text": request.cookies.get(TEXT_SIZE_COOKIE) == "large",
+        }
+
+
+def _filesize(size: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} B"

@@ -1,0 +1,81 @@
+"""Pages that belong to no feature: home, housekeeping, the text-size preference."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from sqlalchemy import text
+
+from portal.departments.services import list_departments
+from portal.disclosures.services import all_disclosures, latest_disclosures
+from portal.extensions import db
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "web/home.html", latest=latest_disclosures(8), departments=list_departments()
+    )
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy", and the body says which part
+        current_app.logger.exception("health check: database unreachable")
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /report/",
+        f"Sitemap: {url_for('web.sitemap', _external=True)}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    xml = render_template(
+        "web/sitemap.xml", disclosures=all_disclosures(), departments=list_departments()
+    )
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/site-map")
+def site_map():
+    return render_template("web/site_map.html", departments=list_departments())
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("web/privacy.html")
+
+
+@bp.get("/display")
+def display():
+    """Switch 大字版 (larger text) on or off without JavaScript: a link sets a cookie."""
+    size = "large" if request.args.get("size") == "large" else "normal"
+    response = redirect(_local_path(request.args.get("next")))
+    response.set_cookie(
+        "text_size", size, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        secure=current_app.extensions["portal.settings"].https,
+    )
+    return response
+
+
+def _local_path(target: str | None) -> str:
+    """Only a path on this site: `next` must not become an open redirect."""
+    if not target:
+        return url_for("web.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("web.home")
+    return target

@@ -1,0 +1,105 @@
+"""Fixtures: every app-level test runs once on SQLite and once on PostgreSQL."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from portal import create_app
+from portal.content.pipeline import import_content
+from portal.extensions import db
+from portal.files import file_store
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = PROJECT_ROOT / "content"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url():
+    """A private schema in the test database for this run, dropped at the end, so that parallel
+    runs (a developer and CI on one machine) never see each other's tables."""
+    schema = f"test_{os.getpid()}_{secrets.token_hex(3)}"
+    engine = create_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        engine.dispose()
+        if os.environ.get("REQUIRE_POSTGRES") or os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required here and unreachable: {exc}")
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    return request.getfixturevalue("postgres_schema_url")
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on a fresh, empty database with test settings (overrides as keywords)."""
+    created = []
+
+    def factory(**overrides):
+        settings = {
+            "env": "testing",
+            "secret_key": "test-" + secrets.token_hex(16),
+            "database_url": database_url,
+            "files_dir": tmp_path / "files",
+            "search_index_dir": tmp_path / "search_index",
+            "content_dir": CONTENT_DIR,
+        }
+        settings.update(overrides)
+        app = create_app(settings)
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+        created.append(app)
+        return app
+
+    yield factory
+    for app in created:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def published_app(app):
+    """The app with the shipped content/ imported."""
+    with app.app_context():
+        report = import_content(CONTENT_DIR, file_store())
+        assert not report.problems, [str(p) for p in report.problems]
+    return app
+
+
+@pytest.fixture
+def published_client(published_app):
+    return published_app.test_client()
