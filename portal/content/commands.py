@@ -46,8 +46,8 @@ def import_command(directory: Path | None) -> None:
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(
-        f"imported from {directory}: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.skipped_files} file(s) skipped"
+        f"imported {directory}: files created {report.created}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, skipped {report.skipped_files}"
     )
     if report.problems:
         raise SystemExit(1)
