@@ -28,6 +28,7 @@ db: install
 
 content: db
 	$(BIN)/flask content import
+	$(BIN)/flask search rebuild --if-missing
 
 run: content
 	PORT=$(PORT) $(BIN)/gunicorn -c python:portal.gunicorn_conf wsgi:app

@@ -49,6 +49,8 @@ def import_command(directory: Path | None) -> None:
         f"imported {directory}: files created {report.created}, updated {report.updated}, "
         f"unchanged {report.unchanged}, skipped {report.skipped_files}"
     )
+    if not report.search_updated:
+        click.echo("search index not updated: run `flask --app wsgi search rebuild`", err=True)
     if report.problems:
         raise SystemExit(1)
 

@@ -14,12 +14,14 @@ import yaml
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import search
 from portal.content.loader import DEPARTMENTS_FILE, DISCLOSURES_DIR, read_content_dir
 from portal.content.records import DISCLOSURE_MODES, VALIDITIES, DisclosureRecord, Problem
 from portal.departments import services as departments
 from portal.departments.models import Department
 from portal.disclosures import services as disclosures
 from portal.disclosures.models import Disclosure
+from portal.disclosures.search import search_document
 from portal.extensions import db
 from portal.files import AttachmentRefused, FileStore
 
@@ -30,6 +32,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[Problem] = dataclasses.field(default_factory=list)
+    search_updated: bool = True  # False when the index could not be written (see the log)
 
     @property
     def skipped_files(self) -> int:
@@ -52,12 +55,20 @@ def import_content(content_dir: Path, store: FileStore) -> ImportReport:
             content_dir / DEPARTMENTS_FILE, report,
             lambda: [departments.upsert_department(record) for record in content.departments],
         )
+    changed_slugs = []
     for path, record in content.disclosures:
-        _in_one_transaction(path, report, lambda record=record: disclosures.upsert_disclosure(record, store))
+        if _in_one_transaction(path, report, lambda record=record: disclosures.upsert_disclosure(record, store)):
+            changed_slugs.append(record.slug)
+    if changed_slugs:
+        # Published now, so searchable now: one index commit for the whole import.
+        report.search_updated = search.index_documents(
+            search_document(disclosures.get_disclosure(slug)) for slug in changed_slugs
+        )
     return report
 
 
-def _in_one_transaction(path: Path, report: ImportReport, write) -> None:
+def _in_one_transaction(path: Path, report: ImportReport, write) -> bool:
+    """Run `write` and commit, or roll back and report; return whether anything changed."""
     with _watching_writes() as writes:
         try:
             write()
@@ -65,13 +76,14 @@ def _in_one_transaction(path: Path, report: ImportReport, write) -> None:
         except (SQLAlchemyError, LookupError, AttachmentRefused, OSError) as exc:
             db.session.rollback()
             report.problems.append(Problem(path, 1, f"未导入 (not imported): {_reason(exc)}"))
-            return
+            return False
     if writes["created"]:
         report.created += 1
     elif writes["changed"]:
         report.updated += 1
     else:
         report.unchanged += 1
+    return writes["created"] or writes["changed"]
 
 
 @contextlib.contextmanager

@@ -1,0 +1,192 @@
+"""Chinese text analysis for search: normalisation, segmentation with positions, synonyms, highlights.
+
+Nothing here imports whoosh; engine.py wraps `segment()` in a Whoosh tokenizer.
+
+Why not the common jieba + Whoosh recipe: it numbers every token of jieba's search mode in turn,
+so the sub-words of a long word (政务 and 诚信 inside 政务诚信) push the following words away and
+quoted phrases stop matching. Here a sub-word takes the position of the word it lies in, the way
+a synonym does, so "诚信建设" matches 政务诚信建设 (诚信 and 建设 are adjacent) and never 诚信的建设.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+from pathlib import Path
+
+import opencc
+import rjieba
+from markupsafe import Markup, escape
+
+DATA_DIR = Path(__file__).parent / "data"
+DICTIONARY_FILE = DATA_DIR / "dictionary.txt"
+SYNONYMS_FILE = DATA_DIR / "synonyms.txt"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # normalised: simplified characters, half-width, lowercase
+    start: int  # character offsets into the original text
+    end: int
+    position: int  # word position; the sub-words of a word share its position
+
+
+# --- normalisation: one character in, one character out, so offsets stay true -------------
+
+@functools.cache
+def _translation_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    # Full-width ASCII (５２号, ＡＢＣ) and the ideographic space to their plain forms.
+    for code in range(0xFF01, 0xFF5F):
+        table[code] = chr(code - 0xFEE0)
+    table[0x3000] = " "
+    # Traditional → simplified, character by character (OpenCC's table), so that a query in
+    # traditional characters finds simplified text. Phrase conversions are left out on purpose:
+    # they could change the length of the text and so every offset after them.
+    chars = [chr(code) for code in range(0x3400, 0xA000)] + [chr(code) for code in range(0xF900, 0xFB00)]
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    if len(converted) == len(chars):
+        for char, simple in zip(chars, converted):
+            if simple != char and len(simple) == 1:
+                table[ord(char)] = simple
+    return table
+
+
+def normalise(text: str) -> str:
+    """Simplified, half-width text of exactly the same length as `text`."""
+    return text.translate(_translation_table())
+
+
+# --- segmentation ------------------------------------------------------------------------
+
+class Segmenter:
+    """rjieba with the portal's domain dictionary; one per process, shared by all threads."""
+
+    def __init__(self, dictionary: Path = DICTIONARY_FILE):
+        self._jieba = rjieba.Jieba()
+        for word in _read_word_list(dictionary):
+            self._jieba.add_word(normalise(word), None, None)
+
+    def segment(self, text: str) -> list[Token]:
+        """Words and sub-words of `text`, with character offsets and word positions.
+
+        jieba's search mode yields each long word's dictionary sub-words just before the word
+        itself (政务, 诚信, 政务诚信). Walking backwards, a token inside the span of the word
+        after it is a sub-word and shares that word's position. Punctuation, spaces and symbols
+        are dropped without taking a position, so 〔2020〕52号 and (2020)52号 are the same phrase.
+        """
+        normal = normalise(text)
+        raw = self._jieba.tokenize(normal, mode="search")
+        is_sub_word = [False] * len(raw)
+        span_start, span_end = -1, -1
+        for index in range(len(raw) - 1, -1, -1):
+            _, start, end = raw[index]
+            if span_start <= start and end <= span_end:
+                is_sub_word[index] = True
+            else:
+                span_start, span_end = start, end
+        tokens: list[Token] = []
+        position = 0
+        for (word, start, end), sub_word in zip(raw, is_sub_word):
+            if not _is_word(word):
+                continue
+            tokens.append(Token(word.lower(), start, end, position))
+            if not sub_word:
+                position += 1
+        return tokens
+
+    def words(self, text: str) -> list[str]:
+        """The query words of `text`: whole words only, no sub-words, in order."""
+        tokens = self.segment(text)
+        return [t.text for i, t in enumerate(tokens) if i + 1 == len(tokens) or tokens[i + 1].position != t.position]
+
+
+def _is_word(word: str) -> bool:
+    return any(char.isalnum() for char in word)
+
+
+def _read_word_list(path: Path) -> list[str]:
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.append(line.split()[0])
+    return words
+
+
+_segmenter: Segmenter | None = None
+_segmenter_lock = threading.Lock()
+
+
+def segmenter() -> Segmenter:
+    global _segmenter
+    if _segmenter is None:
+        with _segmenter_lock:
+            if _segmenter is None:
+                _segmenter = Segmenter()
+    return _segmenter
+
+
+# --- synonyms ----------------------------------------------------------------------------
+
+@functools.cache
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """Each word of synonyms.txt → the other words of its line (normalised)."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        words = [normalise(word.strip()).lower() for word in line.replace("，", ",").split(",") if word.strip()]
+        for word in words:
+            groups[word] = tuple(dict.fromkeys(groups.get(word, ()) + tuple(w for w in words if w != word)))
+    return groups
+
+
+def synonyms(word: str) -> tuple[str, ...]:
+    return synonym_groups().get(word, ())
+
+
+# --- highlighting ------------------------------------------------------------------------
+
+def highlight(text: str, terms: set[str], width: int = 120) -> Markup:
+    """An escaped excerpt of `text` around the densest run of matching words, with <mark>.
+
+    Offsets come from the same segmentation as the index, so a mark always covers exactly the
+    characters of the word that matched.
+    """
+    spans = [(t.start, t.end) for t in segmenter().segment(text) if t.text in terms]
+    spans = _merge(spans)
+    if not spans:
+        excerpt = text[:width]
+        return escape(excerpt) + (Markup("…") if len(text) > width else Markup(""))
+    best_start, best_count = spans[0][0], 0
+    for start, _ in spans:
+        count = sum(1 for s, e in spans if start <= s and e <= start + width)
+        if count > best_count:
+            best_start, best_count = start, count
+    window_start = max(0, best_start - width // 4)
+    window_end = min(len(text), window_start + width)
+    parts: list[str] = ["…"] if window_start > 0 else []
+    cursor = window_start
+    for start, end in spans:
+        if start < window_start or end > window_end:
+            continue
+        parts.append(escape(text[cursor:start]))
+        parts.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        cursor = end
+    parts.append(escape(text[cursor:window_end]))
+    if window_end < len(text):
+        parts.append("…")
+    return Markup("").join(parts)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans (a word and its sub-words) become one mark."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,383 @@
+"""The Whoosh index: schema, writing, rebuilding and querying. The only module that imports whoosh.
+
+Layout of SEARCH_INDEX_DIR:
+
+    current -> build-20261126T180000-1234    a symlink, replaced atomically by a rebuild
+    build-.../                                Whoosh index files
+    write.lock                                held by whoever writes (one writer at a time)
+
+Readers open `current` and never take a lock; a rebuild writes a new directory and then swaps
+the symlink, so searches go on against the old index until the new one is complete.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import fcntl
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh import sorting
+from whoosh.analysis import Token as WhooshToken
+from whoosh.analysis import Tokenizer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.searching import Searcher
+
+from portal.search.analysis import segmenter, synonyms
+from portal.search.documents import SearchDocument
+
+log = logging.getLogger(__name__)
+
+WRITE_TIMEOUT_SECONDS = 10.0
+# Field weights: a document number or title that matches says more than a word in the body.
+WORD_FIELDS = {"doc_no": 6.0, "title": 4.0, "departments": 2.0, "body": 1.0}
+PHRASE_FIELDS = {"doc_no": 6.0, "title": 4.0, "body": 1.0}
+SYNONYM_WEIGHT = 0.7
+
+
+class SearchUnavailable(RuntimeError):
+    """The index is missing, locked, or unreadable; `flask search rebuild` repairs it."""
+
+
+class SearchIndexMissing(SearchUnavailable):
+    """There is no index yet: a rebuild creates one."""
+
+
+class ChineseTokenizer(Tokenizer):
+    """Whoosh adapter over analysis.Segmenter: positions and character offsets from it."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for item in segmenter().segment(value):
+            token.text = item.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = item.text
+            if positions:
+                token.pos = start_pos + item.position
+            if chars:
+                token.startchar = start_char + item.start
+                token.endchar = start_char + item.end
+            yield token
+
+
+def build_schema() -> Schema:
+    analyzer = ChineseTokenizer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        key=STORED(),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        doc_no=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        departments=TEXT(analyzer=analyzer, phrase=False),
+        department=KEYWORD(stored=True, commas=True),
+        year=ID(stored=True),
+        date=ID(stored=True, sortable=True),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+    )
+
+
+def _fields(document: SearchDocument) -> dict:
+    return {
+        "id": document.id,
+        "kind": document.kind,
+        "key": document.key,
+        "title": document.title,
+        "doc_no": document.doc_no or "",
+        "departments": " ".join(name for _, name in document.departments),
+        "department": ",".join(slug for slug, _ in document.departments),
+        "year": str(document.date.year),
+        "date": document.date.isoformat(),
+        "body": document.body,
+    }
+
+
+# --- queries -----------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class ParsedQuery:
+    """What a visitor typed: quoted phrases and loose words, as normalised index terms."""
+
+    phrases: tuple[tuple[str, ...], ...]
+    words: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.phrases and not self.words
+
+    def highlight_terms(self) -> set[str]:
+        terms = set(self.words) | {word for phrase in self.phrases for word in phrase}
+        for word in self.words:
+            for synonym in synonyms(word):
+                terms.update(segmenter().words(synonym))
+        return terms
+
+
+QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split a query into quoted phrases and words. Every other character is plain text: the
+    visitor cannot write query syntax (AND, *, field:), and nothing they type can break it."""
+    phrases: list[tuple[str, ...]] = []
+    loose: list[str] = []
+    rest = text
+    while rest:
+        opening = min((i for i in (rest.find(q) for q in QUOTES) if i >= 0), default=-1)
+        if opening < 0:
+            loose.append(rest)
+            break
+        closing = rest.find(QUOTES[rest[opening]], opening + 1)
+        loose.append(rest[:opening])
+        if closing < 0:  # an unbalanced quote: read the rest as words
+            loose.append(rest[opening + 1:])
+            break
+        words = tuple(segmenter().words(rest[opening + 1:closing]))
+        if words:
+            phrases.append(words)
+        rest = rest[closing + 1:]
+    words = tuple(dict.fromkeys(w for part in loose for w in segmenter().words(part)))
+    return ParsedQuery(phrases=tuple(dict.fromkeys(phrases)), words=words)
+
+
+def _phrase(fields: dict[str, float], words: tuple[str, ...], weight: float = 1.0) -> Q.Query:
+    if len(words) == 1:
+        return Q.Or([Q.Term(f, words[0], boost=b * weight) for f, b in fields.items()])
+    return Q.Or([Q.Phrase(f, list(words), boost=b * weight) for f, b in fields.items() if f in PHRASE_FIELDS])
+
+
+def _word(word: str) -> Q.Query:
+    alternatives = [_phrase(WORD_FIELDS, (word,))]
+    for synonym in synonyms(word):
+        alternatives.append(_phrase(WORD_FIELDS, tuple(segmenter().words(synonym)), SYNONYM_WEIGHT))
+    return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
+
+
+def build_query(parsed: ParsedQuery) -> Q.Query:
+    """Every word and phrase must match (in some field); words that also stand together as
+    typed rank higher, so 诚信建设 puts 政务诚信建设 above a text with 诚信 and 建设 apart."""
+    clauses = [_phrase(PHRASE_FIELDS | {"departments": 2.0}, phrase) for phrase in parsed.phrases]
+    clauses += [_word(word) for word in parsed.words]
+    required = clauses[0] if len(clauses) == 1 else Q.And(clauses)
+    if len(parsed.words) > 1:
+        return Q.AndMaybe(required, _phrase(PHRASE_FIELDS, parsed.words, 2.0))
+    return required
+
+
+# --- results -----------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    kind: str | None = None
+    department: str | None = None
+    year: str | None = None
+    sort: str = "relevance"  # or "date"
+    page: int = 1
+    per_page: int = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    kind: str
+    key: str
+    title: str
+    doc_no: str
+    date: dt.date
+    departments: tuple[str, ...]  # slugs
+    body: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchResults:
+    parsed: ParsedQuery
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]]
+    suggestions: list[str]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+# --- the index ---------------------------------------------------------------------------
+
+class SearchIndex:
+    """One Whoosh index below `root`. Safe to create per request: searchers are cached per process."""
+
+    _searchers: dict[str, tuple[str, Searcher]] = {}
+    _searchers_lock = threading.Lock()
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.current = self.root / "current"
+
+    # reading
+
+    def exists(self) -> bool:
+        return self.current.exists() and whoosh_index.exists_in(str(self.current))
+
+    def _searcher(self) -> Searcher:
+        """A cached searcher, reopened when the index changed or a rebuild swapped it."""
+        try:
+            target = os.readlink(self.current)
+        except OSError as exc:
+            raise SearchIndexMissing("search index missing") from exc
+        key = str(self.root.resolve())
+        with self._searchers_lock:
+            cached = self._searchers.get(key)
+            try:
+                if cached and cached[0] == target:
+                    searcher = cached[1]
+                    if not searcher.up_to_date():
+                        searcher = searcher.refresh()
+                else:
+                    if cached:
+                        cached[1].close()
+                    searcher = whoosh_index.open_dir(str(self.current)).searcher()
+            except Exception as exc:  # whoosh raises many kinds on a damaged index
+                self._searchers.pop(key, None)
+                raise SearchUnavailable(f"search index unreadable: {exc!r}") from exc
+            self._searchers[key] = (target, searcher)
+            return searcher
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        parsed = parse_query(request.text)
+        searcher = self._searcher()
+        if parsed.is_empty:
+            return SearchResults(parsed, [], 0, request.page, request.per_page, {}, [])
+        try:
+            return self._run(searcher, parsed, request)
+        except SearchUnavailable:
+            raise
+        except Exception as exc:  # a corrupt segment shows up only when it is read
+            raise SearchUnavailable(f"search failed: {exc!r}") from exc
+
+    def _run(self, searcher: Searcher, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
+        query = build_query(parsed)
+        filters = [Q.Term(field, value) for field, value in
+                   (("kind", request.kind), ("department", request.department), ("year", request.year)) if value]
+        facets = {
+            "kind": sorting.FieldFacet("kind"),
+            "department": sorting.FieldFacet("department", allow_overlap=True),
+            "year": sorting.FieldFacet("year"),
+        }
+        options = {"groupedby": facets, "maptype": sorting.Count}
+        if filters:
+            options["filter"] = filters[0] if len(filters) == 1 else Q.And(filters)
+        if request.sort == "date":
+            options.update(sortedby="date", reverse=True)
+        results = searcher.search_page(query, request.page, pagelen=request.per_page, **options)
+        total = results.total
+        hits = [] if request.page > results.pagecount else [
+            Hit(kind=hit["kind"], key=hit["key"], title=hit["title"], doc_no=hit.get("doc_no", ""),
+                date=dt.date.fromisoformat(hit["date"]),
+                departments=tuple(s for s in hit.get("department", "").split(",") if s),
+                body=hit.get("body", ""))
+            for hit in results
+        ]
+        facet_counts = {name: dict(results.results.groups(name)) for name in facets}
+        suggestions = self._suggest(searcher, parsed) if total == 0 else []
+        return SearchResults(parsed, hits, total, request.page, request.per_page, facet_counts, suggestions)
+
+    def _suggest(self, searcher: Searcher, parsed: ParsedQuery) -> list[str]:
+        """Words of the index one edit away from a query word that matched nothing."""
+        corrected, changed = [], False
+        for word in parsed.words:
+            if searcher.doc_frequency("body", word) or searcher.doc_frequency("title", word):
+                corrected.append(word)
+                continue
+            candidates = searcher.corrector("body").suggest(word, limit=1, maxdist=1) if len(word) > 1 else []
+            corrected.append(candidates[0] if candidates else word)
+            changed |= bool(candidates)
+        return ["".join(corrected) if all(_is_cjk(w) for w in corrected) else " ".join(corrected)] if changed else []
+
+    # writing
+
+    @contextlib.contextmanager
+    def _write_lock(self, timeout: float = WRITE_TIMEOUT_SECONDS) -> Iterator[None]:
+        """One writer at a time across processes; give up after `timeout` seconds."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "write.lock", "a") as handle:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise SearchUnavailable("another process is writing the search index") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def update(self, documents: Iterable[SearchDocument] = (), removed_ids: Iterable[str] = ()) -> None:
+        """Add or replace `documents` and delete `removed_ids`, in one commit."""
+        documents, removed_ids = list(documents), list(removed_ids)
+        if not documents and not removed_ids:
+            return
+        with self._write_lock():
+            if not self.exists():
+                raise SearchIndexMissing("search index missing")
+            ix = whoosh_index.open_dir(str(self.current))
+            writer = ix.writer()
+            try:
+                for doc_id in removed_ids + [d.id for d in documents]:
+                    writer.delete_by_term("id", doc_id)
+                for document in documents:
+                    writer.add_document(**_fields(document))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
+        """Index `documents` into a new directory, then swap it in; return how many."""
+        with self._write_lock():
+            build = self.root / f"build-{dt.datetime.now():%Y%m%dT%H%M%S%f}-{os.getpid()}"
+            build.mkdir(parents=True)
+            try:
+                ix = whoosh_index.create_in(str(build), build_schema())
+                writer = ix.writer(limitmb=256)
+                count = 0
+                for document in documents:
+                    writer.add_document(**_fields(document))
+                    count += 1
+                writer.commit()
+            except BaseException:
+                shutil.rmtree(build, ignore_errors=True)
+                raise
+            link = self.root / f".current-{os.getpid()}"
+            link.unlink(missing_ok=True)
+            link.symlink_to(build.name)
+            os.replace(link, self.current)  # atomic: readers see the old index or the new one
+            self._remove_old_builds(keep={build.name})
+        return count
+
+    def _remove_old_builds(self, keep: set[str]) -> None:
+        # The build just replaced stays one generation, for processes still reading it.
+        builds = sorted((p for p in self.root.glob("build-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        for old in [p for p in builds if p.name not in keep][:-1]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def document_count(self) -> int:
+        return self._searcher().doc_count()
+
+
+def _is_cjk(word: str) -> bool:
+    return all("\u3400" <= char <= "\u9fff" for char in word)

@@ -1,0 +1,131 @@
+"""/search and its JSON mirror /api/v1/search."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from flask import Blueprint, current_app, render_template, request
+
+from portal import search
+from portal.departments.services import list_departments
+from portal.search.analysis import highlight
+from portal.search.engine import SearchRequest, SearchResults, SearchUnavailable
+from portal.web.errors import render_error
+
+bp = Blueprint("search", __name__)
+
+MAX_QUERY_CHARS = 200
+MAX_PAGE = 1000
+PER_PAGE = 10
+
+
+class BadSearch(ValueError):
+    pass
+
+
+def parse_search_args(args: Mapping[str, str]) -> SearchRequest:
+    """Read /search's GET parameters; raise BadSearch with a message for the visitor."""
+    text = (args.get("q") or "").strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadSearch(f"搜索词过长，请缩短到 {MAX_QUERY_CHARS} 个字以内。")
+    values = {}
+    for name in ("kind", "department", "year"):
+        value = (args.get(name) or "").strip()
+        if len(value) > 80:
+            raise BadSearch("筛选参数过长。")
+        values[name] = value or None
+    if values["year"] and not (values["year"].isascii() and values["year"].isdigit() and len(values["year"]) == 4):
+        raise BadSearch("年份应为四位数字。")
+    page_text = (args.get("page") or "1").strip()
+    if not (page_text.isascii() and page_text.isdigit() and 1 <= int(page_text) <= MAX_PAGE):
+        raise BadSearch(f"页码应为 1 到 {MAX_PAGE} 之间的整数。")
+    sort = "date" if args.get("sort") == "date" else "relevance"
+    return SearchRequest(text=text, sort=sort, page=int(page_text), per_page=PER_PAGE, **values)
+
+
+def _search(args) -> tuple[SearchRequest | None, SearchResults | None, tuple[int, str] | None]:
+    try:
+        search_request = parse_search_args(args)
+    except BadSearch as exc:
+        return None, None, (400, str(exc))
+    if not search_request.text:
+        return search_request, None, None
+    try:
+        return search_request, search.run_search(search_request), None
+    except SearchUnavailable as exc:
+        current_app.logger.error("search unavailable: %s", exc)
+        return search_request, None, (503, "搜索服务暂时不可用，请稍后再试。其他页面不受影响，您可以先浏览政府信息公开目录。")
+
+
+def _present(found: SearchResults, external: bool = False) -> list[dict]:
+    """Each hit as the page and the API show it: highlighted title and snippet, its address."""
+    adapters = search.adapters()
+    terms = found.parsed.highlight_terms()
+    presented = []
+    for hit in found.hits:
+        adapter = adapters.get(hit.kind)
+        presented.append({
+            "kind": hit.kind,
+            "kind_label": adapter.label if adapter else hit.kind,
+            "key": hit.key,
+            "title": hit.title,
+            "title_html": highlight(hit.title, terms, width=len(hit.title) or 1),
+            "doc_no": hit.doc_no or None,
+            "date": hit.date,
+            "departments": list(hit.departments),
+            "url": adapter.url(hit.key, external=external) if adapter else None,
+            "snippet_html": highlight(hit.body, terms),
+        })
+    return presented
+
+
+@bp.get("/search")
+def results():
+    search_request, found, error = _search(request.args)
+    if error and error[0] == 400:
+        return render_error(*error)
+    page = render_template(
+        "search/results.html",
+        search_request=search_request,
+        results=found,
+        hits=_present(found) if found else [],
+        unavailable=error[1] if error else None,
+        kind_labels={kind: adapter.label for kind, adapter in search.adapters().items()},
+        department_names={d.slug: d.name for d in list_departments()},
+        args_with=lambda **changes: _args_with(search_request, **changes),
+    )
+    return page, (error[0] if error else 200)
+
+
+def _args_with(search_request: SearchRequest, **changes) -> dict:
+    """GET parameters for the same search with some changed (None removes one)."""
+    values = {"q": search_request.text, "kind": search_request.kind, "department": search_request.department,
+              "year": search_request.year, "sort": search_request.sort, "page": search_request.page}
+    values.update(changes)
+    if values["sort"] == "relevance":
+        values["sort"] = None
+    if values["page"] == 1:
+        values["page"] = None
+    return {key: value for key, value in values.items() if value is not None}
+
+
+@bp.get("/api/v1/search")
+def api():
+    search_request, found, error = _search(request.args)
+    if error:
+        return render_error(*error)
+    if found is None:
+        return render_error(400, "请提供搜索词 q。")
+    return {
+        "query": dataclasses.asdict(search_request),
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
+        "facets": found.facets,
+        "suggestions": found.suggestions,
+        "results": [
+            {**item, "date": item["date"].isoformat(), "title_html": str(item["title_html"]),
+             "snippet_html": str(item["snippet_html"])}
+            for item in _present(found, external=True)
+        ],
+    }
