@@ -5,7 +5,8 @@ Nothing here imports whoosh; engine.py wraps `segment()` in a Whoosh tokenizer.
 Why not the common jieba + Whoosh recipe: it numbers every token of jieba's search mode in turn,
 so the sub-words of a long word (政务 and 诚信 inside 政务诚信) push the following words away and
 quoted phrases stop matching. Here a sub-word takes the position of the word it lies in, the way
-a synonym does, so "诚信建设" matches 政务诚信建设 (诚信 and 建设 are adjacent) and never 诚信的建设.
+a synonym does, and records whether it starts the word, ends it or lies inside: the engine uses
+that to let "诚信建设" match 政务诚信建设 (诚信 ends the word before 建设) but not 建设、政务诚信.
 """
 from __future__ import annotations
 
@@ -23,12 +24,17 @@ DICTIONARY_FILE = DATA_DIR / "dictionary.txt"
 SYNONYMS_FILE = DATA_DIR / "synonyms.txt"
 
 
+# Where a token lies: a whole word, or a sub-word at the start, end or inside of a word.
+WORD, PREFIX, SUFFIX, INNER = "word", "prefix", "suffix", "inner"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Token:
     text: str  # normalised: simplified characters, half-width, lowercase
     start: int  # character offsets into the original text
     end: int
     position: int  # word position; the sub-words of a word share its position
+    role: str = WORD
 
 
 # --- normalisation: one character in, one character out, so offsets stay true -------------
@@ -68,37 +74,50 @@ class Segmenter:
             self._jieba.add_word(normalise(word), None, None)
 
     def segment(self, text: str) -> list[Token]:
-        """Words and sub-words of `text`, with character offsets and word positions.
+        """Words and sub-words of `text`, with character offsets, word positions and roles.
 
         jieba's search mode yields each long word's dictionary sub-words just before the word
         itself (政务, 诚信, 政务诚信). Walking backwards, a token inside the span of the word
-        after it is a sub-word and shares that word's position. Punctuation, spaces and symbols
-        are dropped without taking a position, so 〔2020〕52号 and (2020)52号 are the same phrase.
+        after it is a sub-word: it shares that word's position and says where in the word it
+        lies. Punctuation, spaces and symbols are dropped without taking a position, so
+        〔2020〕52号 and (2020)52号 are the same phrase.
         """
         normal = normalise(text)
         raw = self._jieba.tokenize(normal, mode="search")
-        is_sub_word = [False] * len(raw)
+        roles = [WORD] * len(raw)
         span_start, span_end = -1, -1
         for index in range(len(raw) - 1, -1, -1):
             _, start, end = raw[index]
             if span_start <= start and end <= span_end:
-                is_sub_word[index] = True
+                roles[index] = PREFIX if start == span_start else SUFFIX if end == span_end else INNER
             else:
                 span_start, span_end = start, end
         tokens: list[Token] = []
         position = 0
-        for (word, start, end), sub_word in zip(raw, is_sub_word):
+        for (word, start, end), role in zip(raw, roles):
             if not _is_word(word):
                 continue
-            tokens.append(Token(word.lower(), start, end, position))
-            if not sub_word:
+            tokens.append(Token(word.lower(), start, end, position, role))
+            if role is WORD:
                 position += 1
         return tokens
 
+    def parts(self, word: str) -> list[str]:
+        """The sub-words that tile `word` end to end (政务诚信 → 政务, 诚信), longest first, single
+        characters where no sub-word fits; empty for a word of one part. A query word can then
+        also match text that jieba cut differently (…政务诚信|建设… has 诚信 next to 建设)."""
+        sub_words = {(t.start, t.end): t.text for t in self.segment(word) if (t.start, t.end) != (0, len(word))}
+        parts, offset = [], 0
+        while offset < len(word):
+            ends = [end for (start, end) in sub_words if start == offset]
+            end = max(ends, default=offset + 1)  # no sub-word here: one character on its own
+            parts.append(sub_words.get((offset, end), word[offset:end]))
+            offset = end
+        return parts if len(parts) > 1 and any(len(part) > 1 for part in parts) else []
+
     def words(self, text: str) -> list[str]:
         """The query words of `text`: whole words only, no sub-words, in order."""
-        tokens = self.segment(text)
-        return [t.text for i, t in enumerate(tokens) if i + 1 == len(tokens) or tokens[i + 1].position != t.position]
+        return [token.text for token in self.segment(text) if token.role is WORD]
 
 
 def _is_word(word: str) -> bool:
@@ -149,24 +168,26 @@ def synonyms(word: str) -> tuple[str, ...]:
 
 # --- highlighting ------------------------------------------------------------------------
 
-def highlight(text: str, terms: set[str], width: int = 120) -> Markup:
-    """An escaped excerpt of `text` around the densest run of matching words, with <mark>.
+def highlight(text: str, terms: set[str], width: int | None = 120) -> Markup:
+    """`text` escaped, with <mark> around the words in `terms`; with a `width`, only an excerpt
+    of that many characters around the densest run of matches.
 
     Offsets come from the same segmentation as the index, so a mark always covers exactly the
     characters of the word that matched.
     """
-    spans = [(t.start, t.end) for t in segmenter().segment(text) if t.text in terms]
-    spans = _merge(spans)
-    if not spans:
-        excerpt = text[:width]
-        return escape(excerpt) + (Markup("…") if len(text) > width else Markup(""))
-    best_start, best_count = spans[0][0], 0
-    for start, _ in spans:
-        count = sum(1 for s, e in spans if start <= s and e <= start + width)
-        if count > best_count:
-            best_start, best_count = start, count
-    window_start = max(0, best_start - width // 4)
-    window_end = min(len(text), window_start + width)
+    spans = _merge([(t.start, t.end) for t in segmenter().segment(text) if t.text in terms])
+    if width is None or width >= len(text):
+        window_start, window_end = 0, len(text)
+    elif not spans:
+        return escape(text[:width]) + Markup("…")
+    else:
+        best_start, best_count = spans[0][0], 0
+        for start, _ in spans:
+            count = sum(1 for s, e in spans if start <= s and e <= start + width)
+            if count > best_count:
+                best_start, best_count = start, count
+        window_start = max(0, best_start - width // 4)
+        window_end = min(len(text), window_start + width)
     parts: list[str] = ["…"] if window_start > 0 else []
     cursor = window_start
     for start, end in spans:

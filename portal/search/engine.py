@@ -31,7 +31,7 @@ from whoosh.analysis import Tokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.searching import Searcher
 
-from portal.search.analysis import segmenter, synonyms
+from portal.search.analysis import INNER, PREFIX, SUFFIX, WORD, segmenter, synonyms
 from portal.search.documents import SearchDocument
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class ChineseTokenizer(Tokenizer):
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for item in segmenter().segment(value):
-            token.text = item.text
+            token.text = index_term(item.text, item.role)
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
@@ -69,6 +69,21 @@ class ChineseTokenizer(Tokenizer):
                 token.startchar = start_char + item.start
                 token.endchar = start_char + item.end
             yield token
+
+
+# A sub-word is indexed with a mark of where it lies in its word, so that a phrase can demand
+# true adjacency: its first word may end a longer word (诚信 in 政务诚信|建设), its last may start
+# one, and the words between must stand whole. Marks never collide with words, which hold no
+# punctuation.
+_MARKS = {WORD: "{}", PREFIX: "<{}", SUFFIX: "{}>", INNER: "~{}"}
+
+
+def index_term(text: str, role: str = WORD) -> str:
+    return _MARKS[role].format(text)
+
+
+def _any_role(word: str) -> list[str]:
+    return [index_term(word, role) for role in (WORD, PREFIX, SUFFIX, INNER)]
 
 
 def build_schema() -> Schema:
@@ -151,13 +166,24 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def _phrase(fields: dict[str, float], words: tuple[str, ...], weight: float = 1.0) -> Q.Query:
+    """Documents where `words` stand together, in any of `fields`."""
     if len(words) == 1:
-        return Q.Or([Q.Term(f, words[0], boost=b * weight) for f, b in fields.items()])
-    return Q.Or([Q.Phrase(f, list(words), boost=b * weight) for f, b in fields.items() if f in PHRASE_FIELDS])
+        return Q.Or([Q.Term(f, term, boost=b * weight) for f, b in fields.items() for term in _any_role(words[0])])
+    firsts = [index_term(words[0]), index_term(words[0], SUFFIX)]
+    lasts = [index_term(words[-1]), index_term(words[-1], PREFIX)]
+    middle = list(words[1:-1])
+    return Q.Or([
+        Q.Phrase(f, [first, *middle, last], boost=b * weight)
+        for f, b in fields.items() if f in PHRASE_FIELDS
+        for first in firsts for last in lasts
+    ])
 
 
 def _word(word: str) -> Q.Query:
     alternatives = [_phrase(WORD_FIELDS, (word,))]
+    parts = segmenter().parts(word)
+    if parts:
+        alternatives.append(_phrase(PHRASE_FIELDS, tuple(parts)))
     for synonym in synonyms(word):
         alternatives.append(_phrase(WORD_FIELDS, tuple(segmenter().words(synonym)), SYNONYM_WEIGHT))
     return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
@@ -240,11 +266,11 @@ class SearchIndex:
         with self._searchers_lock:
             cached = self._searchers.get(key)
             try:
-                if cached and cached[0] == target:
+                if cached and cached[0] == target and cached[1].up_to_date():
                     searcher = cached[1]
-                    if not searcher.up_to_date():
-                        searcher = searcher.refresh()
                 else:
+                    # A new searcher, not Searcher.refresh(): refresh reuses the reader of a
+                    # segment whose deletions changed and keeps showing the deleted documents.
                     if cached:
                         cached[1].close()
                     searcher = whoosh_index.open_dir(str(self.current)).searcher()
@@ -300,7 +326,8 @@ class SearchIndex:
             if searcher.doc_frequency("body", word) or searcher.doc_frequency("title", word):
                 corrected.append(word)
                 continue
-            candidates = searcher.corrector("body").suggest(word, limit=1, maxdist=1) if len(word) > 1 else []
+            candidates = searcher.corrector("body").suggest(word, limit=5, maxdist=1) if len(word) > 1 else []
+            candidates = [c for c in candidates if c.isalnum()]  # whole words, not marked sub-words
             corrected.append(candidates[0] if candidates else word)
             changed |= bool(candidates)
         return ["".join(corrected) if all(_is_cjk(w) for w in corrected) else " ".join(corrected)] if changed else []

@@ -69,7 +69,7 @@ def _present(found: SearchResults, external: bool = False) -> list[dict]:
             "kind_label": adapter.label if adapter else hit.kind,
             "key": hit.key,
             "title": hit.title,
-            "title_html": highlight(hit.title, terms, width=len(hit.title) or 1),
+            "title_html": highlight(hit.title, terms, width=None),
             "doc_no": hit.doc_no or None,
             "date": hit.date,
             "departments": list(hit.departments),

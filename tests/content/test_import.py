@@ -40,10 +40,10 @@ def test_import_twice_gives_the_same_database(app):
         before = snapshot()
         second = import_content(CONTENT_DIR, file_store())
         after = snapshot()
-    assert (first.created, first.updated, first.problems) == (7, 0, [])
-    assert (second.created, second.updated, second.unchanged) == (0, 0, 7)
+    assert (first.created, first.updated, first.problems) == (13, 0, [])
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 13)
     assert before == after
-    assert len(before["disclosures"]) == 6
+    assert len(before["disclosures"]) == 12
 
 
 def test_export_then_import_into_an_empty_database_gives_the_same_records(make_app, tmp_path):

@@ -13,12 +13,12 @@ def test_atom_feed_is_valid_and_lists_every_disclosure(published_client):
     feed = feedparser.parse(response.get_data())
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.feed.title.startswith("梅州市应急管理局")
-    assert len(feed.entries) == 6
+    assert len(feed.entries) == 12
     plan = next(e for e in feed.entries if "实施方案" in e.title)
     assert plan.link == "http://localhost/disclosures/2020-integrity-plan"
     assert plan.published.startswith("2020-08-07")
     assert "<h2>一、总体要求</h2>" in plan.content[0].value
-    assert sum(e.title.startswith("[示例]") for e in feed.entries) == 5
+    assert sum(e.title.startswith("[示例]") for e in feed.entries) == 11
     assert feed.entries[0].published >= feed.entries[-1].published
 
 
@@ -56,7 +56,7 @@ def test_sitemap_lists_every_public_page(published_client):
     locations = [loc.text for loc in root.findall("s:url/s:loc", namespace)]
     assert "http://localhost/disclosures/2020-integrity-plan" in locations
     assert "http://localhost/departments/office" in locations
-    assert len(locations) == 2 + 6 + 6
+    assert len(locations) == 2 + 12 + 6
 
 
 def test_robots_points_at_the_sitemap_and_keeps_crawlers_out_of_private_areas(client):

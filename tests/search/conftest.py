@@ -1,0 +1,34 @@
+"""One app with the shipped content imported and indexed, shared by the read-only search tests."""
+import secrets
+
+import pytest
+
+from portal import create_app
+from portal.content.pipeline import import_content
+from portal.extensions import db
+from portal.files import file_store
+from tests.conftest import CONTENT_DIR
+
+
+@pytest.fixture(scope="module")
+def search_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("search")
+    app = create_app({
+        "env": "testing",
+        "secret_key": secrets.token_hex(16),
+        "database_url": f"sqlite:///{root / 'portal.sqlite3'}",
+        "files_dir": root / "files",
+        "search_index_dir": root / "search_index",
+    })
+    with app.app_context():
+        db.create_all()
+        report = import_content(CONTENT_DIR, file_store())
+        assert not report.problems and report.search_updated
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def search_client(search_app):
+    return search_app.test_client()
