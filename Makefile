@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev db content clean
+.PHONY: run test install install-dev db content clean bench-search
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ run: content
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The search benchmark (bench/README.md): N documents, default 100,000; `make bench-search N=20000`.
+N ?= 100000
+bench-search: install-dev
+	$(BIN)/python -m bench.search.run --docs $(N)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
