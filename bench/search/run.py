@@ -29,9 +29,12 @@ QUERIES_PER_CATEGORY = 40
 
 
 def peak_rss_mb() -> float:
-    """The largest resident size of this process or any child it waited for (Whoosh's
-    parallel writer does its work in children)."""
-    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+    """The largest resident size of this process (VmHWM: ru_maxrss would carry over the size
+    of the process that started it) or of any child it waited for (Whoosh's parallel writer
+    does its work in children)."""
+    with open("/proc/self/status") as status:
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 def directory_bytes(path: Path) -> int:

@@ -28,6 +28,16 @@ SYNONYMS_FILE = DATA_DIR / "synonyms.txt"
 WORD, PREFIX, SUFFIX, INNER = "word", "prefix", "suffix", "inner"
 
 
+# How a sub-word is written in the index, so that a phrase can demand true adjacency: its first
+# word may end a longer word (诚信 in 政务诚信|建设), its last may start one, and the words
+# between must stand whole. Marks never collide with words, which hold no punctuation.
+_MARKS = {WORD: "{}", PREFIX: "<{}", SUFFIX: "{}>", INNER: "~{}"}
+
+
+def index_term(text: str, role: str = WORD) -> str:
+    return _MARKS[role].format(text)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Token:
     text: str  # normalised: simplified characters, half-width, lowercase
@@ -73,17 +83,17 @@ class Segmenter:
         for word in _read_word_list(dictionary):
             self._jieba.add_word(normalise(word), None, None)
 
-    def segment(self, text: str) -> list[Token]:
-        """Words and sub-words of `text`, with character offsets, word positions and roles.
+    def _tokens(self, text: str) -> list[tuple[str, int, int, int, str]]:
+        """(text, start, end, position, role) of every word and sub-word of `text`.
 
         jieba's search mode yields each long word's dictionary sub-words just before the word
         itself (政务, 诚信, 政务诚信). Walking backwards, a token inside the span of the word
         after it is a sub-word: it shares that word's position and says where in the word it
         lies. Punctuation, spaces and symbols are dropped without taking a position, so
-        〔2020〕52号 and (2020)52号 are the same phrase.
+        〔2020〕52号 and (2020)52号 are the same phrase. (Tuples, not Token objects: this runs
+        for every word of every document indexed.)
         """
-        normal = normalise(text)
-        raw = self._jieba.tokenize(normal, mode="search")
+        raw = self._jieba.tokenize(normalise(text), mode="search")
         roles = [WORD] * len(raw)
         span_start, span_end = -1, -1
         for index in range(len(raw) - 1, -1, -1):
@@ -92,15 +102,31 @@ class Segmenter:
                 roles[index] = PREFIX if start == span_start else SUFFIX if end == span_end else INNER
             else:
                 span_start, span_end = start, end
-        tokens: list[Token] = []
+        tokens = []
         position = 0
         for (word, start, end), role in zip(raw, roles):
-            if not _is_word(word):
+            if not (word.isalnum() or any(char.isalnum() for char in word)):
                 continue
-            tokens.append(Token(word.lower(), start, end, position, role))
+            tokens.append((word.lower(), start, end, position, role))
             if role is WORD:
                 position += 1
         return tokens
+
+    def segment(self, text: str) -> list[Token]:
+        """Words and sub-words of `text`, with character offsets, word positions and roles."""
+        return [Token(*token) for token in self._tokens(text)]
+
+    def index_positions(self, text: str) -> dict[str, list[int]]:
+        """Each index term of `text` (see index_term) with the positions it occurs at."""
+        positions: dict[str, list[int]] = {}
+        for word, _, _, position, role in self._tokens(text):
+            term = word if role is WORD else _MARKS[role].format(word)
+            places = positions.get(term)
+            if places is None:
+                positions[term] = [position]
+            else:
+                places.append(position)
+        return positions
 
     def parts(self, word: str) -> list[str]:
         """The sub-words that tile `word` end to end (政务诚信 → 政务, 诚信), longest first, single
@@ -118,10 +144,6 @@ class Segmenter:
     def words(self, text: str) -> list[str]:
         """The query words of `text`: whole words only, no sub-words, in order."""
         return [token.text for token in self.segment(text) if token.role is WORD]
-
-
-def _is_word(word: str) -> bool:
-    return any(char.isalnum() for char in word)
 
 
 def _read_word_list(path: Path) -> list[str]:

@@ -95,3 +95,16 @@ def test_facet_filters_narrow_the_results(search_app):
     assert narrowed.total == everything.facets["department"]["personnel-education"]
     assert all("personnel-education" in hit.departments for hit in narrowed.hits)
     assert ranked(search_app, "投诉", kind="no-such-kind") == []
+
+
+def test_a_broad_query_ranks_title_matches_first_then_the_newest(search_app, monkeypatch):
+    from portal.search import engine
+
+    monkeypatch.setattr(engine, "BROAD_MATCHES", 3)  # the shipped content is small; pretend
+    with search_app.test_request_context():
+        hits = search.run_search(SearchRequest(text="诚信", per_page=20)).hits
+    in_title = [hit for hit in hits if "诚信" in hit.title]
+    assert 0 < len(in_title) < len(hits)
+    assert hits[: len(in_title)] == in_title
+    rest = [hit.date for hit in hits[len(in_title):]]
+    assert rest == sorted(rest, reverse=True)
