@@ -22,9 +22,7 @@ import os
 import shutil
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -38,7 +36,7 @@ from whoosh.system import pack_uint
 
 from portal.search.analysis import INNER, PREFIX, SUFFIX, WORD, index_term, segmenter, synonyms
 from portal.search.codec import FastCodec
-from portal.search.docsets import FacetTable, query_docs
+from portal.search.docsets import FacetTable, QueryReader
 from portal.search.documents import SearchDocument
 
 log = logging.getLogger(__name__)
@@ -50,8 +48,9 @@ PHRASE_FIELDS = {"doc_no": 6.0, "title": 4.0, "body": 1.0}
 HEAD_FIELDS = {"doc_no": 6.0, "title": 4.0, "departments": 2.0}
 # compound=False: Whoosh copies a compound segment file whole into memory when it opens it
 # (200 MB at 20,000 documents); separate files are read on demand. FastCodec: codec.py.
-# Compression level 1: the same size as the default 3 on these small posting blocks, faster.
-WRITER_OPTIONS = {"compound": False, "codec": FastCodec(compression=1)}
+# No zlib on posting blocks: reading a common word decompressed ~500 blocks per query (17 ms
+# at 100,000 documents) and writing spent a fifth of its time compressing; the index is ~1.5x larger.
+WRITER_OPTIONS = {"compound": False, "codec": FastCodec(compression=0)}
 # Above this many matches a query is "broad": see SearchIndex._rank.
 BROAD_MATCHES = 2_000
 SYNONYM_WEIGHT = 0.7
@@ -331,46 +330,40 @@ class SearchIndex:
         indexed = functools.partial(self._indexed, searcher)
         query = build_query(parsed, indexed=indexed)
         table = self._facet_table(searcher)
-        matched = query_docs(searcher, query)
+        reader = QueryReader(searcher)
+        matched = reader.docs(query)
+        broad = len(matched) > BROAD_MATCHES
         # Facet counts describe the current result set: each filter narrows the others' counts.
-        for values, wanted in ((table.kinds, request.kind), (table.years, request.year)):
-            if wanted:
-                matched = {docnum for docnum in matched if values[docnum] == wanted}
-        if request.department:
-            matched = {docnum for docnum in matched if request.department in table.departments[docnum]}
-        facet_counts = {
-            "kind": dict(Counter(map(table.kinds.__getitem__, matched))),
-            "year": dict(Counter(map(table.years.__getitem__, matched))),
-            "department": dict(Counter(chain.from_iterable(map(table.departments.__getitem__, matched)))),
-        }
+        matched, facet_counts = table.narrow(matched, request.kind, request.year, request.department)
         wanted = request.page * request.per_page
-        ranked = self._rank(searcher, parsed, query, matched, table, request, wanted, indexed)
+        ranked = self._rank(reader, parsed, query, matched, table, request, wanted, indexed, broad)
         hits = [self._hit(searcher.stored_fields(docnum)) for docnum in ranked[wanted - request.per_page:wanted]]
         suggestions = self._suggest(searcher, parsed) if not matched else []
         return SearchResults(parsed, hits, len(matched), request.page, request.per_page, facet_counts, suggestions)
 
     @staticmethod
-    def _rank(searcher, parsed, query, matched, table, request, wanted, indexed) -> list[int]:
+    def _rank(reader, parsed, query, matched, table, request, wanted, indexed, broad) -> list[int]:
         """The first `wanted` matches in the order asked for.
 
-        By date: the newest. By relevance: BM25F over all fields, scored by Whoosh. For a
-        broad query (more than BROAD_MATCHES documents, e.g. 应急 on 100,000 notices) scoring
-        every body would take seconds in Python, so the order is: documents whose title, 文号
-        or departments match, by BM25F over those fields, then the others, newest first.
+        By date: the newest. By relevance: BM25F over all fields (docsets.top_by_relevance).
+        For a broad query (more than BROAD_MATCHES documents before filters, e.g. 应急 on
+        100,000 notices) scoring every body would take too long in Python, so the order is:
+        documents whose title, 文号 or departments match, by BM25F over those fields, then the
+        others, newest first.
         """
         if not matched:
             return []
-        newest = lambda docnum: (table.dates[docnum], docnum)  # noqa: E731
+        newest = table.recency.__getitem__
         if request.sort == "date":
             return heapq.nlargest(wanted, matched, key=newest)
-        filtered = matched if (request.kind or request.year or request.department) else None
-        if len(matched) <= BROAD_MATCHES:
-            return [hit.docnum for hit in searcher.search(query, limit=wanted, filter=filtered)]
+        if not broad:
+            return reader.top_by_relevance(table, query, matched, wanted)
         head_query = build_query(parsed, fields=HEAD_FIELDS, indexed=indexed)
-        head = [hit.docnum for hit in searcher.search(head_query, limit=wanted, filter=matched)]
+        head_docs = matched & reader.docs(head_query)
+        head = reader.top_by_relevance(table, head_query, head_docs, wanted)
         if len(head) < wanted:
-            seen = set(head)
-            head += heapq.nlargest(wanted - len(head), (d for d in matched if d not in seen), key=newest)
+            rest = matched - head_docs
+            head += heapq.nlargest(wanted - len(head), rest, key=newest)
         return head
 
     @staticmethod
@@ -390,7 +383,7 @@ class SearchIndex:
         with self._searchers_lock:
             cached = self._facet_tables.get(key)
             if cached is None or cached[0] is not searcher:
-                cached = self._facet_tables[key] = (searcher, FacetTable.read(searcher))
+                cached = self._facet_tables[key] = (searcher, FacetTable.read(searcher, WORD_FIELDS))
         return cached[1]
 
     def _suggest(self, searcher: Searcher, parsed: ParsedQuery) -> list[str]:
