@@ -138,7 +138,7 @@ def fts5_query(connection: sqlite3.Connection, item: dict) -> int:
     The matches and their bm25 scores are computed once into a temporary table; the total,
     the page and the facet counts are then read from it with the filters applied.
     """
-    from portal.search.engine import parse_query
+    from portal.search.query import parse_query
 
     parsed = parse_query(item["text"])
     parts = ['"' + " ".join(phrase) + '"' for phrase in parsed.phrases] + [f'"{w}"' for w in parsed.words]

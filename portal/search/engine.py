@@ -1,4 +1,4 @@
-"""The Whoosh index: schema, writing, rebuilding and querying. The only module that imports whoosh.
+"""The Whoosh index: opening, writing, rebuilding and searching it.
 
 Layout of SEARCH_INDEX_DIR:
 
@@ -22,38 +22,29 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import query as Q
-from whoosh.analysis import Token as WhooshToken
-from whoosh.analysis import Tokenizer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.formats import Positions
 from whoosh.searching import Searcher
-from whoosh.system import pack_uint
 
-from portal.search.analysis import INNER, PREFIX, SUFFIX, WORD, index_term, segmenter, synonyms
 from portal.search.codec import FastCodec
 from portal.search.docsets import FacetTable, QueryReader
 from portal.search.documents import SearchDocument
+from portal.search.query import HEAD_FIELDS, WORD_FIELDS, ParsedQuery, any_role, build_query, parse_query
+from portal.search.schema import build_schema, document_fields
 
 log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT_SECONDS = 10.0
-# Field weights: a document number or title that matches says more than a word in the body.
-WORD_FIELDS = {"doc_no": 6.0, "title": 4.0, "departments": 2.0, "body": 1.0}
-PHRASE_FIELDS = {"doc_no": 6.0, "title": 4.0, "body": 1.0}
-HEAD_FIELDS = {"doc_no": 6.0, "title": 4.0, "departments": 2.0}
 # compound=False: Whoosh copies a compound segment file whole into memory when it opens it
 # (200 MB at 20,000 documents); separate files are read on demand. FastCodec: codec.py.
-# No zlib on posting blocks: reading a common word decompressed ~500 blocks per query (17 ms
-# at 100,000 documents) and writing spent a fifth of its time compressing; the index is ~1.5x larger.
-WRITER_OPTIONS = {"compound": False, "codec": FastCodec(compression=0)}
+# zlib level 1: as small as the default level 3 on these small posting blocks, and faster to
+# write. (Level 0 saved ~5 ms on a common word's query at 100,000 documents but doubled the
+# index to 2 GB and slowed the rebuild by a fifth, its files being twice as large to write.)
+WRITER_OPTIONS = {"compound": False, "codec": FastCodec(compression=1)}
 # Above this many matches a query is "broad": see SearchIndex._rank.
 BROAD_MATCHES = 2_000
-SYNONYM_WEIGHT = 0.7
 
 
 class SearchUnavailable(RuntimeError):
@@ -62,175 +53,6 @@ class SearchUnavailable(RuntimeError):
 
 class SearchIndexMissing(SearchUnavailable):
     """There is no index yet: a rebuild creates one."""
-
-
-class ChineseTokenizer(Tokenizer):
-    """Whoosh adapter over analysis.Segmenter: positions and character offsets from it."""
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for item in segmenter().segment(value):
-            token.text = index_term(item.text, item.role)
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = item.text
-            if positions:
-                token.pos = start_pos + item.position
-            if chars:
-                token.startchar = start_char + item.start
-                token.endchar = start_char + item.end
-            yield token
-
-
-def _any_role(word: str) -> list[str]:
-    return [index_term(word, role) for role in (WORD, PREFIX, SUFFIX, INNER)]
-
-
-class ChineseText(TEXT):
-    """A TEXT field whose indexing goes straight from the segmenter to Whoosh's postings.
-
-    Whoosh's generic path builds a Token object per word and runs it through a generator
-    chain; for Chinese text that was a third of the indexing time. This produces the same
-    postings (term, frequency, weight, encoded positions), with the same analyzer used for
-    queries and highlights.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(analyzer=ChineseTokenizer(), **kwargs)
-
-    def index(self, value, **kwargs):
-        boost = self.format.field_boost
-        encode = self.format.encode if isinstance(self.format, Positions) else None
-        for term, places in segmenter().index_positions(value).items():
-            value_bytes = encode(places) if encode else pack_uint(len(places))
-            yield term.encode("utf-8"), len(places), len(places) * boost, value_bytes
-
-
-def build_schema() -> Schema:
-    return Schema(
-        id=ID(stored=True, unique=True),
-        kind=ID(stored=True),
-        key=STORED(),
-        title=ChineseText(stored=True, phrase=True),
-        doc_no=ChineseText(stored=True, phrase=True),
-        departments=ChineseText(phrase=False),
-        department=KEYWORD(stored=True, commas=True),  # for filtering: one term per department
-        department_list=ID(sortable=True),  # the same as one column value, for facet counts
-        kind_column=ID(sortable=True),
-        year=ID(stored=True, sortable=True),
-        date=ID(stored=True, sortable=True),
-        body=ChineseText(stored=True, phrase=True),
-    )
-
-
-def _fields(document: SearchDocument) -> dict:
-    return {
-        "id": document.id,
-        "kind": document.kind,
-        "key": document.key,
-        "title": document.title,
-        "doc_no": document.doc_no or "",
-        "departments": " ".join(name for _, name in document.departments),
-        "department": ",".join(slug for slug, _ in document.departments),
-        "department_list": ",".join(slug for slug, _ in document.departments),
-        "kind_column": document.kind,
-        "year": str(document.date.year),
-        "date": document.date.isoformat(),
-        "body": document.body,
-    }
-
-
-# --- queries -----------------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class ParsedQuery:
-    """What a visitor typed: quoted phrases and loose words, as normalised index terms."""
-
-    phrases: tuple[tuple[str, ...], ...]
-    words: tuple[str, ...]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.phrases and not self.words
-
-    def highlight_terms(self) -> set[str]:
-        terms = set(self.words) | {word for phrase in self.phrases for word in phrase}
-        for word in self.words:
-            for synonym in synonyms(word):
-                terms.update(segmenter().words(synonym))
-        return terms
-
-
-QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
-
-
-def parse_query(text: str) -> ParsedQuery:
-    """Split a query into quoted phrases and words. Every other character is plain text: the
-    visitor cannot write query syntax (AND, *, field:), and nothing they type can break it."""
-    phrases: list[tuple[str, ...]] = []
-    loose: list[str] = []
-    rest = text
-    while rest:
-        opening = min((i for i in (rest.find(q) for q in QUOTES) if i >= 0), default=-1)
-        if opening < 0:
-            loose.append(rest)
-            break
-        closing = rest.find(QUOTES[rest[opening]], opening + 1)
-        loose.append(rest[:opening])
-        if closing < 0:  # an unbalanced quote: read the rest as words
-            loose.append(rest[opening + 1:])
-            break
-        words = tuple(segmenter().words(rest[opening + 1:closing]))
-        if words:
-            phrases.append(words)
-        rest = rest[closing + 1:]
-    words = tuple(dict.fromkeys(w for part in loose for w in segmenter().words(part)))
-    return ParsedQuery(phrases=tuple(dict.fromkeys(phrases)), words=words)
-
-
-def _phrase(fields: dict[str, float], words: tuple[str, ...], weight: float = 1.0) -> Q.Query:
-    """Documents where `words` stand together, in any of `fields`."""
-    if len(words) == 1:
-        return Q.Or([Q.Term(f, term, boost=b * weight) for f, b in fields.items() for term in _any_role(words[0])])
-    if len(words) == 0:
-        return Q.NullQuery
-    firsts = [index_term(words[0]), index_term(words[0], SUFFIX)]
-    lasts = [index_term(words[-1]), index_term(words[-1], PREFIX)]
-    middle = list(words[1:-1])
-    return Q.Or([
-        Q.Phrase(f, [first, *middle, last], boost=b * weight)
-        for f, b in fields.items() if f in PHRASE_FIELDS
-        for first in firsts for last in lasts
-    ])
-
-
-def _word(word: str, fields: dict[str, float], indexed: Callable[[str], bool]) -> Q.Query:
-    alternatives = [_phrase(fields, (word,))]
-    if not indexed(word):
-        # Not a word of the index: perhaps the documents were cut differently around it, so
-        # also look for its parts side by side. Only then: the parts of a common word are
-        # common too, and checking their positions everywhere would be slow for nothing.
-        parts = segmenter().parts(word)
-        if parts:
-            alternatives.append(_phrase(fields, tuple(parts)))
-    for synonym in synonyms(word):
-        alternatives.append(_phrase(fields, tuple(segmenter().words(synonym)), SYNONYM_WEIGHT))
-    return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
-
-
-def build_query(parsed: ParsedQuery, fields: dict[str, float] = WORD_FIELDS,
-                indexed: Callable[[str], bool] = lambda word: True) -> Q.Query:
-    """Every word and phrase must match (in some of `fields`); words that also stand together
-    as typed rank higher, so 诚信建设 puts 政务诚信建设 above a text with 诚信 and 建设 apart."""
-    phrase_fields = {f: b for f, b in fields.items() if f in PHRASE_FIELDS}
-    clauses = [_phrase(fields, phrase) for phrase in parsed.phrases]
-    clauses += [_word(word, fields, indexed) for word in parsed.words]
-    required = clauses[0] if len(clauses) == 1 else Q.And(clauses)
-    if len(parsed.words) > 1:
-        return Q.AndMaybe(required, _phrase(phrase_fields, parsed.words, 2.0))
-    return required
 
 
 # --- results -----------------------------------------------------------------------------
@@ -368,7 +190,7 @@ class SearchIndex:
 
     @staticmethod
     def _indexed(searcher: Searcher, word: str) -> bool:
-        return any(searcher.doc_frequency(field, term) for field in WORD_FIELDS for term in _any_role(word))
+        return any(searcher.doc_frequency(field, term) for field in WORD_FIELDS for term in any_role(word))
 
     @staticmethod
     def _hit(fields: dict) -> Hit:
@@ -436,7 +258,7 @@ class SearchIndex:
                 for doc_id in removed_ids + [d.id for d in documents]:
                     writer.delete_by_term("id", doc_id)
                 for document in documents:
-                    writer.add_document(**_fields(document))
+                    writer.add_document(**document_fields(document))
             except BaseException:
                 writer.cancel()
                 raise
@@ -459,7 +281,7 @@ class SearchIndex:
                     writer = ix.writer(limitmb=256, **WRITER_OPTIONS)
                 count = 0
                 for document in documents:
-                    writer.add_document(**_fields(document))
+                    writer.add_document(**document_fields(document))
                     count += 1
                 writer.commit()
             except BaseException:

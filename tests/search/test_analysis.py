@@ -6,7 +6,7 @@ from bs4 import BeautifulSoup
 
 from portal.content.loader import read_content_dir
 from portal.search.analysis import highlight, normalise, segmenter
-from portal.search.engine import parse_query
+from portal.search.query import parse_query
 from tests.conftest import CONTENT_DIR
 
 
