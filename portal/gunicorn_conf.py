@@ -14,3 +14,12 @@ accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(D)sus'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Load the Chinese dictionary and character tables before the first request, not during
+    it (about 0.3 s that the first visitor to search would otherwise wait)."""
+    from portal.search.analysis import normalise, segmenter
+
+    segmenter()
+    normalise("")
