@@ -8,7 +8,6 @@ those of whoosh.codec.whoosh3, so any Whoosh reader opens the index.
 """
 from __future__ import annotations
 
-from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PostingsWriter, _lenfield
 from whoosh.util.numeric import byte_to_length
 
@@ -78,5 +77,3 @@ class FastCodec(W3Codec):
         return FastPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
                                   compression=self._compression, inlinelimit=self._inlinelimit)
 
-
-assert whoosh3.W3Codec is W3Codec

@@ -278,17 +278,8 @@ def _field_lengths(searcher: Searcher, fieldname: str) -> list[int]:
     for leaf, _ in searcher.leaf_searchers():
         reader = leaf.reader()
         column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        count = reader.doc_count_all()
-        lengths.extend(_BYTE_TO_LENGTH[byte] for byte in column) if column is not None else lengths.extend([0] * count)
-    return lengths
-
-
-def _field_lengths(searcher: Searcher, fieldname: str) -> list[int]:
-    """Each document's length in `fieldname`, as Whoosh's scorer sees it (one byte, decoded)."""
-    lengths: list[int] = []
-    for leaf, _ in searcher.leaf_searchers():
-        reader = leaf.reader()
-        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        count = reader.doc_count_all()
-        lengths.extend(_BYTE_TO_LENGTH[byte] for byte in column) if column is not None else lengths.extend([0] * count)
+        if column is None:  # a field no document of this segment has
+            lengths.extend([0] * reader.doc_count_all())
+        else:
+            lengths.extend(_BYTE_TO_LENGTH[byte] for byte in column)
     return lengths

@@ -127,8 +127,8 @@ class SearchIndex:
                 else:
                     # A new searcher, not Searcher.refresh(): refresh reuses the reader of a
                     # segment whose deletions changed and keeps showing the deleted documents.
-                    if cached:
-                        cached[1].close()
+                    # The old one is not closed here: another thread may still be reading it;
+                    # its files close when the last reference goes.
                     searcher = whoosh_index.open_dir(str(self.current)).searcher()
             except Exception as exc:  # whoosh raises many kinds on a damaged index
                 self._searchers.pop(key, None)
@@ -167,7 +167,7 @@ class SearchIndex:
     def _rank(reader, parsed, query, matched, table, request, wanted, indexed, broad) -> list[int]:
         """The first `wanted` matches in the order asked for.
 
-        By date: the newest. By relevance: BM25F over all fields (docsets.top_by_relevance).
+        By date: the newest. By relevance: BM25F over all fields (QueryReader.top_by_relevance).
         For a broad query (more than BROAD_MATCHES documents before filters, e.g. 应急 on
         100,000 notices) scoring every body would take too long in Python, so the order is:
         documents whose title, 文号 or departments match, by BM25F over those fields, then the
