@@ -61,12 +61,12 @@ def remove_documents(kind: str, keys: Iterable[str]) -> bool:
 
 
 def _write(operation) -> bool:
-    index = search_index()
     try:
-        operation(index)
-    except SearchIndexMissing:
-        rebuild()  # the first publication, or a lost index: build it whole from the database
-    except SearchUnavailable as exc:
+        try:
+            operation(search_index())
+        except SearchIndexMissing:
+            rebuild()  # the first publication, or a lost index: build it whole from the database
+    except SearchUnavailable as exc:  # locked or unreadable, the rebuild included
         log.warning("search index not updated (%s); run `flask --app wsgi search rebuild`", exc)
         return False
     return True
