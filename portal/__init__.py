@@ -44,10 +44,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import departments, disclosures, search, web
+    from portal import admin, departments, disclosures, search, web
     from portal.disclosures.search import DisclosureSearch
 
     web.init_app(app)
+    admin.init_app(app)
     app.register_blueprint(departments.views.bp)
     app.register_blueprint(disclosures.views.bp)
     search.init_app(app)

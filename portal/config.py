@@ -110,7 +110,8 @@ class Settings:
             "MAX_FORM_MEMORY_SIZE": 500_000,
             "MAX_FORM_PARTS": 100,
             "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SAMESITE": "Lax",
+            # Strict: no other site can make a browser send the session cookie (CSRF defence in depth).
+            "SESSION_COOKIE_SAMESITE": "Strict",
             "SESSION_COOKIE_SECURE": self.https,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "JSON_AS_ASCII": False,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.departments.models import Department
@@ -36,6 +36,11 @@ class Disclosure(db.Model):
     validity: Mapped[str] = mapped_column(String(16), default="valid")  # 有效性
     body: Mapped[str] = mapped_column(Text)  # Markdown, rendered through the one sanitiser
     demo: Mapped[bool] = mapped_column(Boolean, default=False)  # 示例: not a real document
+    # The number of the current version: 1 when first published, +1 for each correction.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # A withdrawn disclosure keeps its address, which answers 410 with the reason (撤回原因).
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     departments: Mapped[list[Department]] = relationship(
         secondary=disclosure_departments, order_by=Department.position, lazy="selectin"
@@ -44,6 +49,14 @@ class Disclosure(db.Model):
         back_populates="disclosure", order_by="Attachment.position",
         cascade="all, delete-orphan", lazy="selectin",
     )
+    revisions: Mapped[list[DisclosureRevision]] = relationship(
+        back_populates="disclosure", order_by="DisclosureRevision.number",
+        cascade="all, delete-orphan", lazy="selectin",
+    )
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
 
     @property
     def disclosure_mode_label(self) -> str:
@@ -57,13 +70,9 @@ class Disclosure(db.Model):
         return f"<Disclosure {self.slug}>"
 
 
-class Attachment(db.Model):
-    """A file published with a disclosure; its bytes are in the file store under `sha256`."""
+class StoredFileColumns:
+    """A file as a disclosure or a draft lists it; its bytes are in the file store under `sha256`."""
 
-    __tablename__ = "attachments"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    disclosure_id: Mapped[int] = mapped_column(ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(200))
     filename: Mapped[str] = mapped_column(String(128))
@@ -71,4 +80,98 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
 
+
+class Attachment(StoredFileColumns, db.Model):
+    """A file published with a disclosure."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    disclosure_id: Mapped[int] = mapped_column(ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
+
     disclosure: Mapped[Disclosure] = relationship(back_populates="attachments")
+
+
+REVISION_ACTION_LABELS = {"published": "发布", "corrected": "更正", "withdrawn": "撤回"}
+
+
+class DisclosureRevision(db.Model):
+    """One line of a disclosure's public correction history (修订记录): what changed and why."""
+
+    __tablename__ = "disclosure_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    disclosure_id: Mapped[int] = mapped_column(ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # published | corrected | withdrawn
+    dated: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # [{"field", "label", "before", "after"}] for metadata; the body as {"field": "body", "diff": [...]}.
+    changes: Mapped[list] = mapped_column(JSON, default=list)
+
+    disclosure: Mapped[Disclosure] = relationship(back_populates="revisions")
+
+    @property
+    def action_label(self) -> str:
+        return REVISION_ACTION_LABELS[self.action]
+
+
+DRAFT_STATE_LABELS = {"draft": "草稿", "submitted": "待审核", "returned": "已退回", "published": "已发布"}
+
+
+class DisclosureDraft(db.Model):
+    """A disclosure being written or corrected in the back office; published when a reviewer,
+    who is not its author, approves it."""
+
+    __tablename__ = "disclosure_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Set when the draft corrects a published disclosure, with the version it started from.
+    disclosure_id: Mapped[int | None] = mapped_column(ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
+    base_revision: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    # Bumped by every write; a write based on an older version is refused (optimistic locking).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="RESTRICT"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="RESTRICT"))
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    index_no: Mapped[str] = mapped_column(String(64))
+    doc_no: Mapped[str | None] = mapped_column(String(64))
+    publisher: Mapped[str] = mapped_column(String(100))
+    written_on: Mapped[dt.date | None] = mapped_column(Date)
+    topic: Mapped[str] = mapped_column(String(40))
+    disclosure_mode: Mapped[str] = mapped_column(String(16))
+    validity: Mapped[str] = mapped_column(String(16), default="valid")
+    body: Mapped[str] = mapped_column(Text)
+    departments: Mapped[list] = mapped_column(JSON, default=list)  # department slugs
+
+    disclosure: Mapped[Disclosure | None] = relationship()
+    author = relationship("StaffUser", foreign_keys=[author_id], lazy="joined")
+    reviewer = relationship("StaffUser", foreign_keys=[reviewer_id], lazy="joined")
+    attachments: Mapped[list[DraftAttachment]] = relationship(
+        order_by="DraftAttachment.position", cascade="all, delete-orphan", lazy="selectin",
+    )
+
+    @property
+    def state_label(self) -> str:
+        return DRAFT_STATE_LABELS[self.state]
+
+    @property
+    def is_correction(self) -> bool:
+        return self.disclosure_id is not None
+
+    @property
+    def editable(self) -> bool:
+        return self.state in ("draft", "returned")
+
+
+class DraftAttachment(StoredFileColumns, db.Model):
+    __tablename__ = "draft_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("disclosure_drafts.id", ondelete="CASCADE"), index=True)

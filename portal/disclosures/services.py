@@ -9,11 +9,17 @@ from sqlalchemy import Select, extract, func, select
 
 from portal.content.records import AttachmentRecord, DisclosureRecord
 from portal.departments.models import Department
-from portal.disclosures.models import Attachment, Disclosure, disclosure_departments
+from portal.disclosures.history import describe_changes, today
+from portal.disclosures.models import Attachment, Disclosure, DisclosureRevision, disclosure_departments
 from portal.extensions import db
 from portal.files import FileStore, check_attachment
+from portal.web.pagination import Page, paginate
 
 MAX_PAGE = 10_000
+# The reason shown in the correction history when a content/ import changes a published item.
+IMPORT_REASON = "依据内容文件更新"
+RECORD_FIELDS = ("title", "index_no", "doc_no", "publisher", "written_on", "published_on",
+                 "topic", "disclosure_mode", "validity", "body", "demo")
 
 
 class DisclosureNotFound(LookupError):
@@ -67,28 +73,13 @@ def _whole_number(raw: str | None, label: str, low: int, high: int) -> int | Non
     return int(raw)
 
 
-@dataclasses.dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+def _live() -> Select:
+    """Disclosures on show: withdrawn ones keep their address (410) but leave lists and feeds."""
+    return select(Disclosure).where(Disclosure.withdrawn_on.is_(None))
 
 
 def _filtered(query: CatalogueQuery) -> Select:
-    statement = select(Disclosure)
+    statement = _live()
     if query.topic:
         statement = statement.where(Disclosure.topic == query.topic)
     if query.year:
@@ -109,45 +100,41 @@ def _filtered(query: CatalogueQuery) -> Select:
 
 def list_disclosures(query: CatalogueQuery, per_page: int) -> Page:
     """The catalogue page asked for, newest first. A page past the end is empty, not an error."""
-    statement = _filtered(query)
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    items = list(
-        db.session.scalars(
-            statement.order_by(Disclosure.published_on.desc(), Disclosure.id.desc())
-            .limit(per_page)
-            .offset((query.page - 1) * per_page)
-        )
-    )
-    return Page(items=items, total=total or 0, page=query.page, per_page=per_page)
+    statement = _filtered(query).order_by(Disclosure.published_on.desc(), Disclosure.id.desc())
+    return paginate(statement, query.page, per_page)
 
 
 def latest_disclosures(limit: int) -> list[Disclosure]:
     return list(
         db.session.scalars(
-            select(Disclosure).order_by(Disclosure.published_on.desc(), Disclosure.id.desc()).limit(limit)
+            _live().order_by(Disclosure.published_on.desc(), Disclosure.id.desc()).limit(limit)
         )
     )
 
 
 def all_disclosures() -> list[Disclosure]:
-    return list(db.session.scalars(select(Disclosure).order_by(Disclosure.published_on.desc(), Disclosure.id.desc())))
+    return list(db.session.scalars(_live().order_by(Disclosure.published_on.desc(), Disclosure.id.desc())))
 
 
 def catalogue_topics() -> list[tuple[str, int]]:
     """Each topic with its number of disclosures, most used first."""
     rows = db.session.execute(
-        select(Disclosure.topic, func.count()).group_by(Disclosure.topic).order_by(func.count().desc(), Disclosure.topic)
+        select(Disclosure.topic, func.count())
+        .where(Disclosure.withdrawn_on.is_(None))
+        .group_by(Disclosure.topic)
+        .order_by(func.count().desc(), Disclosure.topic)
     )
     return [(topic, count) for topic, count in rows]
 
 
 def catalogue_years() -> list[int]:
     year = extract("year", Disclosure.published_on)
-    return [int(value) for value in db.session.scalars(select(year).distinct().order_by(year.desc()))]
+    statement = select(year).where(Disclosure.withdrawn_on.is_(None)).distinct().order_by(year.desc())
+    return [int(value) for value in db.session.scalars(statement)]
 
 
 def get_disclosure(slug: str) -> Disclosure:
-    """Return the disclosure with this slug; raise DisclosureNotFound."""
+    """Return the disclosure with this slug, withdrawn or not; raise DisclosureNotFound."""
     disclosure = db.session.scalar(select(Disclosure).where(Disclosure.slug == slug))
     if disclosure is None:
         raise DisclosureNotFound(slug)
@@ -156,38 +143,60 @@ def get_disclosure(slug: str) -> Disclosure:
 
 def get_attachment(slug: str, filename: str) -> Attachment:
     disclosure = get_disclosure(slug)
+    if disclosure.is_withdrawn:
+        raise DisclosureNotFound(f"{slug}/{filename}")
     for attachment in disclosure.attachments:
         if attachment.filename == filename:
             return attachment
     raise DisclosureNotFound(f"{slug}/{filename}")
 
 
-def upsert_disclosure(record: DisclosureRecord, store: FileStore) -> Disclosure:
+def upsert_disclosure(record: DisclosureRecord, store: FileStore, *, reason: str = IMPORT_REASON,
+                      dated: dt.date | None = None) -> Disclosure:
     """Create or update a disclosure from a record, matched by slug. The caller commits.
 
+    A new disclosure starts its history with 发布; a change to a published one becomes version
+    n+1 in its correction history with `reason` and what changed. Unchanged records write nothing.
     Raises LookupError for an unknown department and AttachmentRefused for a bad file.
     """
     disclosure = db.session.scalar(select(Disclosure).where(Disclosure.slug == record.slug))
-    if disclosure is None:
-        disclosure = Disclosure(slug=record.slug)
-        db.session.add(disclosure)
-    for field in ("title", "index_no", "doc_no", "publisher", "written_on", "published_on",
-                  "topic", "disclosure_mode", "validity", "body", "demo"):
-        value = getattr(record, field)
-        if getattr(disclosure, field) != value:
-            setattr(disclosure, field, value)
-
     departments = list(db.session.scalars(select(Department).where(Department.slug.in_(record.departments))))
     missing = set(record.departments) - {department.slug for department in departments}
     if missing:
         raise LookupError(f"未知部门 (unknown department): {', '.join(sorted(missing))}")
+    attachments = [_stored_attachment(item, position, store) for position, item in enumerate(record.attachments)]
+
+    if disclosure is None:
+        disclosure = Disclosure(slug=record.slug, revision=1)
+        disclosure.revisions = [DisclosureRevision(number=1, action="published", dated=record.published_on, changes=[])]
+        db.session.add(disclosure)
+        before = None
+    else:
+        before = _history_values(disclosure)
+    for field in RECORD_FIELDS:
+        value = getattr(record, field)
+        if getattr(disclosure, field) != value:
+            setattr(disclosure, field, value)
     if {d.id for d in disclosure.departments} != {d.id for d in departments}:
         disclosure.departments = departments
-
-    attachments = [_stored_attachment(item, position, store) for position, item in enumerate(record.attachments)]
     if _attachment_keys(disclosure.attachments) != _attachment_keys(attachments):
         disclosure.attachments = attachments
+
+    if before is not None:
+        changes = describe_changes(before, _history_values(disclosure))
+        if changes:
+            disclosure.revision += 1
+            disclosure.revisions.append(DisclosureRevision(
+                number=disclosure.revision, action="corrected", dated=dated or today(), reason=reason, changes=changes,
+            ))
     return disclosure
+
+
+def _history_values(disclosure: Disclosure) -> dict:
+    values = {field: getattr(disclosure, field) for field in RECORD_FIELDS}
+    values["departments"] = [d.name for d in sorted(disclosure.departments, key=lambda d: d.position)]
+    values["attachments"] = [f"{a.title}（{a.filename}，SHA-256 {a.sha256[:12]}…）" for a in disclosure.attachments]
+    return values
 
 
 def _attachment_keys(attachments: list[Attachment]) -> list[tuple]:

@@ -43,6 +43,9 @@ def detail(slug: str):
         disclosure = services.get_disclosure(slug)
     except services.DisclosureNotFound:
         abort(404)
+    if disclosure.is_withdrawn:
+        # The address stays a promise: it says what was here, when and why it was withdrawn.
+        return render_template("disclosures/withdrawn.html", disclosure=disclosure), 410
     return render_template("disclosures/detail.html", disclosure=disclosure)
 
 
@@ -98,7 +101,21 @@ def api_detail(slug: str):
         disclosure = services.get_disclosure(slug)
     except services.DisclosureNotFound:
         abort(404)
+    if disclosure.is_withdrawn:
+        return {
+            "error": {"status": 410, "title": "内容已撤回", "message": disclosure.withdrawal_reason},
+            "slug": disclosure.slug, "title": disclosure.title,
+            "withdrawn_on": disclosure.withdrawn_on.isoformat(), "withdrawal_reason": disclosure.withdrawal_reason,
+            "revisions": _revisions_json(disclosure),
+        }, 410
     return _as_json(disclosure, with_body=True)
+
+
+def _revisions_json(disclosure: Disclosure) -> list[dict]:
+    return [
+        {"number": r.number, "action": r.action, "dated": r.dated.isoformat(), "reason": r.reason, "changes": r.changes}
+        for r in disclosure.revisions
+    ]
 
 
 def _as_json(disclosure: Disclosure, with_body: bool = False) -> dict:
@@ -118,8 +135,10 @@ def _as_json(disclosure: Disclosure, with_body: bool = False) -> dict:
         "validity_label": disclosure.validity_label,
         "departments": [{"slug": d.slug, "name": d.name} for d in disclosure.departments],
         "demo": disclosure.demo,
+        "revision": disclosure.revision,
     }
     if with_body:
+        data["revisions"] = _revisions_json(disclosure)
         data["body_markdown"] = disclosure.body
         data["attachments"] = [
             {

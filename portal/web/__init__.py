@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.web import errors, views
+from portal.web import errors
 from portal.web.markdown import render_markdown
 from portal.web.security import init_security_headers
 
@@ -21,6 +21,8 @@ TEXT_SIZE_COOKIE = "text_size"
 
 
 def init_app(app: Flask) -> None:
+    from portal.web import views  # imported here: its pages read the features, which use web's helpers
+
     app.register_blueprint(views.bp)
     errors.init_error_pages(app)
     init_security_headers(app)

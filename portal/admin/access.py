@@ -1,0 +1,75 @@
+"""Who may reach which back-office page: deny by default.
+
+Every view of the back office declares its roles with @requires(...) (or @public for the login
+pages). A view that declares nothing is refused to everyone, so a forgotten decorator fails
+closed. tests/admin/test_authorization.py walks every route × role × method against a table.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, g, redirect, request, session, url_for
+
+from portal.admin import accounts, audit
+from portal.admin.models import Role, StaffUser
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+SESSION_KEY = "staff_token"
+ANY_STAFF = frozenset(Role)
+
+
+def requires(*roles: Role) -> Callable:
+    def decorate(view: Callable) -> Callable:
+        view.allowed_roles = frozenset(roles)
+        return view
+    return decorate
+
+
+def any_staff(view: Callable) -> Callable:
+    view.allowed_roles = ANY_STAFF
+    return view
+
+
+def public(view: Callable) -> Callable:
+    """Reachable without a session: the login steps only."""
+    view.allowed_roles = None
+    view.is_public = True
+    return view
+
+
+def current_staff() -> StaffUser:
+    return g.staff
+
+
+@bp.before_request
+def check_access():
+    view = bp_view()
+    g.staff = accounts.session_user(session.get(SESSION_KEY))
+    if getattr(view, "is_public", False):
+        return None
+    if g.staff is None:
+        session.pop(SESSION_KEY, None)
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("admin.login", next=target))
+    allowed = getattr(view, "allowed_roles", None)
+    if g.staff.must_change_password and request.endpoint not in ("admin.change_password", "admin.logout"):
+        return redirect(url_for("admin.change_password"))
+    if not allowed or not g.staff.has_role(*allowed):
+        audit.record_now(g.staff, "access_denied", "route", request.endpoint or request.path,
+                         outcome="denied", detail=request.method)
+        abort(403)
+    return None
+
+
+def bp_view() -> Callable | None:
+    from flask import current_app
+
+    return current_app.view_functions.get(request.endpoint or "")
+
+
+@bp.after_request
+def no_store(response):
+    # Back-office pages hold unpublished drafts and names: never kept by a browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response

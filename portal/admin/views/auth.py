@@ -1,0 +1,142 @@
+"""Signing in (password, then the TOTP code; enrolment on first login), out, and passwords."""
+from __future__ import annotations
+
+import time
+
+from flask import flash, redirect, render_template, request, session, url_for
+
+from portal.admin import accounts, passwords, totp
+from portal.admin.access import SESSION_KEY, any_staff, bp, current_staff, public
+from portal.admin.models import Role
+
+PENDING_KEY = "pending_login"
+# Between the password and the code: long enough to open an app, short enough to be useless later.
+PENDING_SECONDS = 300
+
+
+def _safe_next(target: str | None) -> str:
+    """Only back-office paths of this site: `next` must not be an open redirect."""
+    if target and target.startswith("/admin/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("admin.dashboard")
+
+
+def _pending_user():
+    pending = session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    user = accounts.get_user(pending["user"])
+    return user if user is not None and user.active else None
+
+
+def _sign_in(user) -> str:
+    target = session.get(PENDING_KEY, {}).get("next")
+    token = accounts.start_session(user)
+    # Everything from before the login is dropped: a new session, nothing carried over.
+    session.clear()
+    session[SESSION_KEY] = token
+    return _safe_next(target)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if request.method == "GET":
+        return render_template("admin/login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "")
+    try:
+        user = accounts.check_password(username, request.form.get("password", ""))
+    except accounts.LoginThrottled as exc:
+        return render_template("admin/login.html", message=str(exc), username=username), 429
+    except accounts.LoginRefused as exc:
+        return render_template("admin/login.html", message=exc.message, username=username), 400
+    session.clear()
+    session[PENDING_KEY] = {"user": user.id, "at": time.time(), "next": request.form.get("next", "")}
+    return redirect(url_for("admin.login_code" if user.totp_confirmed else "admin.enrol"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code():
+    user = _pending_user()
+    if user is None or not user.totp_confirmed:
+        flash("请先输入用户名和密码。", "info")
+        return redirect(url_for("admin.login"))
+    if request.method == "GET":
+        return render_template("admin/login_code.html")
+    try:
+        accounts.check_code(user, request.form.get("code", ""))
+    except accounts.LoginThrottled as exc:
+        return render_template("admin/login_code.html", message=str(exc)), 429
+    except accounts.CodeRefused as exc:
+        return render_template("admin/login_code.html", message=exc.message), 400
+    return redirect(_sign_in(user))
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+@public
+def enrol():
+    """Two-factor enrolment is mandatory: an account without it cannot sign in."""
+    user = _pending_user()
+    if user is None or user.totp_confirmed:
+        return redirect(url_for("admin.login"))
+    secret = user.totp_secret or accounts.begin_enrolment(user)
+    page = {
+        "qr_svg": totp.qr_code_svg(totp.provisioning_uri(secret, user.username)),
+        "secret_groups": [secret[i:i + 4] for i in range(0, len(secret), 4)],
+    }
+    if request.method == "GET":
+        return render_template("admin/enrol.html", **page)
+    try:
+        accounts.confirm_enrolment(user, request.form.get("code", ""))
+    except accounts.LoginThrottled as exc:
+        return render_template("admin/enrol.html", message=str(exc), **page), 429
+    except accounts.CodeRefused as exc:
+        return render_template("admin/enrol.html", message=exc.message, **page), 400
+    target = _sign_in(user)
+    flash("两步验证已启用。", "success")
+    return redirect(target)
+
+
+@bp.post("/logout")
+@any_staff
+def logout():
+    accounts.end_session(session.get(SESSION_KEY, ""))
+    session.clear()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("admin.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@any_staff
+def change_password():
+    staff = current_staff()
+    if request.method == "GET":
+        return render_template("admin/password.html")
+    new = request.form.get("new_password", "")
+    if new != request.form.get("confirm_password", ""):
+        return render_template("admin/password.html", message="两次输入的新密码不一致。"), 400
+    try:
+        accounts.change_password(staff, request.form.get("current_password", ""), new)
+    except accounts.LoginRefused:
+        return render_template("admin/password.html", message="当前密码不正确。"), 400
+    except passwords.PasswordRefused as exc:
+        return render_template("admin/password.html", message=str(exc)), 400
+    # Every session of this account ended with the change, this one included.
+    session.clear()
+    flash("密码已修改，所有已登录的会话均已退出。请用新密码重新登录。", "success")
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+@any_staff
+def dashboard():
+    from portal.disclosures import publishing
+
+    staff = current_staff()
+    return render_template(
+        "admin/dashboard.html",
+        my_drafts=publishing.drafts_by(staff) if staff.has_role(Role.EDITOR) else [],
+        awaiting=publishing.drafts_awaiting_review() if staff.has_role(Role.REVIEWER) else [],
+    )

@@ -1,0 +1,384 @@
+"""Review and publish: drafts written by editors, published when a different person approves.
+
+The back office's views call these functions and nothing else writes a draft. Each function is
+one transaction with its audit entry; a refused action raises a domain error with a message for
+the staff member, leaves nothing half-written and is itself recorded in the audit log.
+
+States: draft → submitted → published, or submitted → returned → (edited) → submitted.
+Every write names the draft version it was based on; a write based on an older version (two
+reviewers at once, an edit racing a publication) changes nothing and is refused.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select, update
+
+from portal import search
+from portal.admin import audit
+from portal.admin.models import Role, StaffUser, utcnow
+from portal.content.loader import check_disclosure_fields
+from portal.content.records import DISCLOSURE_MODES, VALIDITIES, AttachmentRecord, DisclosureRecord
+from portal.departments.models import Department
+from portal.disclosures import services
+from portal.disclosures.history import today
+from portal.disclosures.models import Disclosure, DisclosureDraft, DisclosureRevision, DraftAttachment
+from portal.disclosures.search import KIND, search_document
+from portal.extensions import db
+from portal.files import AttachmentRefused, FileStore, check_attachment
+
+DRAFT_FIELDS = ("slug", "title", "index_no", "doc_no", "publisher", "written_on", "topic",
+                "disclosure_mode", "validity", "departments")
+MAX_BODY_CHARS = 200_000
+MAX_REASON_CHARS = 2_000
+# Uploads through the back office; the request itself is capped by MAX_CONTENT_LENGTH.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 20
+
+
+class PublishingError(Exception):
+    """A refused publishing action. `message` is for the staff member; `errors` maps form fields."""
+
+    def __init__(self, message: str, errors: Mapping[str, str] | None = None, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.errors = dict(errors or {})
+        self.status = status  # 400 bad input, 403 not allowed, 409 someone else acted first
+
+
+class DraftNotFound(LookupError):
+    pass
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def get_draft(draft_id: int) -> DisclosureDraft:
+    draft = db.session.get(DisclosureDraft, draft_id)
+    if draft is None:
+        raise DraftNotFound(draft_id)
+    return draft
+
+
+def drafts_by(author: StaffUser) -> list[DisclosureDraft]:
+    return list(db.session.scalars(
+        select(DisclosureDraft).where(DisclosureDraft.author_id == author.id)
+        .order_by(DisclosureDraft.updated_at.desc(), DisclosureDraft.id.desc())
+    ))
+
+
+def drafts_awaiting_review() -> list[DisclosureDraft]:
+    return list(db.session.scalars(
+        select(DisclosureDraft).where(DisclosureDraft.state == "submitted").order_by(DisclosureDraft.updated_at)
+    ))
+
+
+def may_read(draft: DisclosureDraft, staff: StaffUser) -> bool:
+    """Authors read their own drafts; reviewers read what is submitted or they decided."""
+    return draft.author_id == staff.id or (
+        staff.has_role(Role.REVIEWER) and (draft.state != "draft" or draft.reviewer_id == staff.id)
+    )
+
+
+def draft_form_values(draft: DisclosureDraft | None) -> dict:
+    """The values a draft form starts with: a new draft's defaults, or the draft's."""
+    if draft is None:
+        return {"publisher": "梅州市应急管理局", "disclosure_mode": "主动公开", "validity": "有效", "departments": []}
+    mode_labels = {code: label for label, code in DISCLOSURE_MODES.items()}
+    validity_labels = {code: label for label, code in VALIDITIES.items()}
+    return {
+        "slug": draft.slug, "title": draft.title, "index_no": draft.index_no, "doc_no": draft.doc_no or "",
+        "publisher": draft.publisher, "written_on": draft.written_on.isoformat() if draft.written_on else "",
+        "topic": draft.topic, "disclosure_mode": mode_labels[draft.disclosure_mode],
+        "validity": validity_labels[draft.validity], "departments": list(draft.departments),
+        "body": draft.body, "correction_reason": draft.correction_reason,
+    }
+
+
+# --- writing drafts ------------------------------------------------------------------------
+
+def _parse(form: Mapping, correction: bool) -> dict:
+    """Check a draft form with the importer's rules; raise PublishingError listing every field."""
+    values, errors = check_disclosure_fields(form, DRAFT_FIELDS)
+    body = (form.get("body") or "").replace("\r\n", "\n").strip()
+    if not body:
+        errors["body"] = "正文不能为空 (the body is empty)"
+    elif len(body) > MAX_BODY_CHARS:
+        errors["body"] = f"正文过长：最多 {MAX_BODY_CHARS} 个字符"
+    elif "\x00" in body:
+        errors["body"] = "正文含有控制字符 (contains control characters)"
+    values["body"] = body + "\n"
+    reason = (form.get("correction_reason") or "").strip()
+    if correction and len(reason) > MAX_REASON_CHARS:
+        errors["correction_reason"] = f"更正原因最多 {MAX_REASON_CHARS} 个字符"
+    values["correction_reason"] = reason if correction else ""
+    known = set(db.session.scalars(select(Department.slug)))
+    unknown = [slug for slug in values.get("departments", ()) if slug not in known]
+    if unknown:
+        errors["departments"] = f"未知部门 (unknown department): {', '.join(unknown)}"
+    if errors:
+        raise PublishingError("草稿未保存：请修改标出的字段。", errors)
+    values["departments"] = list(values.get("departments", ()))
+    values.setdefault("doc_no", None)
+    values.setdefault("written_on", None)
+    values.setdefault("validity", "valid")
+    return values
+
+
+def create_draft(form: Mapping, author: StaffUser) -> DisclosureDraft:
+    _require(author, Role.EDITOR, "draft_created")
+    values = _parse(form, correction=False)
+    draft = DisclosureDraft(author_id=author.id, state="draft", version=1, updated_at=utcnow(), **values)
+    db.session.add(draft)
+    db.session.flush()
+    audit.record(author, "draft_created", "draft", draft.id, detail=draft.slug)
+    db.session.commit()
+    return draft
+
+
+def save_draft(draft_id: int, form: Mapping, author: StaffUser, expected_version: int) -> DisclosureDraft:
+    draft = _own_editable_draft(draft_id, author, "draft_saved")
+    values = _parse(form, correction=draft.is_correction)
+    if draft.is_correction:
+        values["slug"] = draft.slug  # a permalink is a promise: a correction keeps the address
+    _claim(draft, expected_version, ("draft", "returned"), author, "draft_saved", **values)
+    audit.record(author, "draft_saved", "draft", draft.id, detail=draft.slug)
+    db.session.commit()
+    return draft
+
+
+def add_attachment(draft_id: int, filename: str, data: bytes, title: str, author: StaffUser,
+                   expected_version: int, store: FileStore) -> DraftAttachment:
+    draft = _own_editable_draft(draft_id, author, "attachment_added")
+    filename = (filename or "").strip()
+    title = (title or "").strip() or filename.rsplit(".", 1)[0]
+    try:
+        if len(data) == 0:
+            raise AttachmentRefused("文件为空 (the file is empty)")
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise AttachmentRefused(f"文件过大：最大 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+        media_type = check_attachment(filename, len(data), data[:512])
+        if len(title) > 200 or any(ord(ch) < 32 for ch in title):
+            raise AttachmentRefused("附件标题最多 200 个字符，且不能含控制字符")
+        if any(a.filename == filename for a in draft.attachments):
+            raise AttachmentRefused("已有同名附件")
+        if len(draft.attachments) >= MAX_ATTACHMENTS:
+            raise AttachmentRefused(f"附件最多 {MAX_ATTACHMENTS} 个")
+    except AttachmentRefused as exc:
+        audit.record_now(author, "attachment_added", "draft", draft.id, outcome="failed", detail=str(exc))
+        raise PublishingError(f"附件未上传：{exc}", {"file": str(exc)}) from exc
+    # Stored before the row: a file without a row is harmless (content-addressed, reused),
+    # a row without its file would not be.
+    sha256 = store.put(data)
+    _claim(draft, expected_version, ("draft", "returned"), author, "attachment_added")
+    attachment = DraftAttachment(
+        draft_id=draft.id, position=len(draft.attachments), title=title, filename=filename,
+        media_type=media_type, size=len(data), sha256=sha256,
+    )
+    db.session.add(attachment)
+    audit.record(author, "attachment_added", "draft", draft.id, detail=filename)
+    db.session.commit()
+    return attachment
+
+
+def remove_attachment(draft_id: int, attachment_id: int, author: StaffUser, expected_version: int) -> None:
+    draft = _own_editable_draft(draft_id, author, "attachment_removed")
+    attachment = next((a for a in draft.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise PublishingError("附件不存在。")
+    _claim(draft, expected_version, ("draft", "returned"), author, "attachment_removed")
+    db.session.delete(attachment)
+    audit.record(author, "attachment_removed", "draft", draft.id, detail=attachment.filename)
+    db.session.commit()
+
+
+def submit_draft(draft_id: int, author: StaffUser, expected_version: int) -> None:
+    draft = _own_editable_draft(draft_id, author, "draft_submitted")
+    if draft.is_correction and not draft.correction_reason:
+        audit.record_now(author, "draft_submitted", "draft", draft.id, outcome="failed", detail="缺少更正原因")
+        raise PublishingError("提交更正前请填写更正原因。", {"correction_reason": "请填写更正原因"})
+    _claim(draft, expected_version, ("draft", "returned"), author, "draft_submitted", state="submitted")
+    audit.record(author, "draft_submitted", "draft", draft.id, detail=draft.slug)
+    db.session.commit()
+
+
+def start_correction(slug: str, author: StaffUser) -> DisclosureDraft:
+    """A draft holding a published disclosure's current text, to be corrected and reviewed."""
+    _require(author, Role.EDITOR, "correction_started")
+    disclosure = services.get_disclosure(slug)
+    if disclosure.is_withdrawn:
+        raise PublishingError("已撤回的文件不能更正。")
+    pending = db.session.scalar(select(DisclosureDraft).where(
+        DisclosureDraft.disclosure_id == disclosure.id, DisclosureDraft.state != "published"
+    ))
+    if pending is not None:
+        raise PublishingError(f"该文件已有一份未完成的更正（草稿 {pending.id}），请先完成或在其上修改。")
+    draft = DisclosureDraft(
+        disclosure_id=disclosure.id, base_revision=disclosure.revision, author_id=author.id, state="draft",
+        version=1, updated_at=utcnow(),
+        slug=disclosure.slug, title=disclosure.title, index_no=disclosure.index_no, doc_no=disclosure.doc_no,
+        publisher=disclosure.publisher, written_on=disclosure.written_on, topic=disclosure.topic,
+        disclosure_mode=disclosure.disclosure_mode, validity=disclosure.validity, body=disclosure.body,
+        departments=[d.slug for d in disclosure.departments],
+        attachments=[
+            DraftAttachment(position=a.position, title=a.title, filename=a.filename, media_type=a.media_type,
+                            size=a.size, sha256=a.sha256)
+            for a in disclosure.attachments
+        ],
+    )
+    db.session.add(draft)
+    db.session.flush()
+    audit.record(author, "correction_started", "disclosure", slug, detail=f"草稿 {draft.id}")
+    db.session.commit()
+    return draft
+
+
+# --- review --------------------------------------------------------------------------------
+
+def return_draft(draft_id: int, reviewer: StaffUser, comment: str, expected_version: int) -> None:
+    draft = _reviewable_draft(draft_id, reviewer, "draft_returned")
+    comment = (comment or "").strip()
+    if not comment or len(comment) > MAX_REASON_CHARS:
+        raise PublishingError("退回时请写明需要修改的地方（最多 2000 个字符）。", {"comment": "请填写退回意见"})
+    _claim(draft, expected_version, ("submitted",), reviewer, "draft_returned",
+           state="returned", reviewer_id=reviewer.id, review_comment=comment)
+    audit.record(reviewer, "draft_returned", "draft", draft.id, detail=draft.slug)
+    db.session.commit()
+
+
+def approve_draft(draft_id: int, reviewer: StaffUser, expected_version: int, store: FileStore) -> Disclosure:
+    """Publish a submitted draft: on the site, in the feed and in search at once.
+
+    The draft is claimed by a conditional update, so of two reviewers approving at once one
+    publishes and the other is told; the disclosure is written in the same transaction."""
+    draft = _reviewable_draft(draft_id, reviewer, "draft_approved")
+    _claim(draft, expected_version, ("submitted",), reviewer, "draft_approved",
+           state="published", reviewer_id=reviewer.id, review_comment="")
+    record = _draft_record(draft, store)
+    try:
+        if draft.is_correction:
+            _claim_revision(draft)
+            disclosure = services.upsert_disclosure(record, store, reason=draft.correction_reason, dated=today())
+        else:
+            _check_free(draft)
+            disclosure = services.upsert_disclosure(record, store)
+    except (LookupError, AttachmentRefused) as exc:
+        db.session.rollback()
+        audit.record_now(reviewer, "publication_refused", "draft", draft_id, outcome="failed", detail=str(exc))
+        raise PublishingError(f"未发布：{exc}", status=409) from exc
+    db.session.flush()
+    audit.record(reviewer, "draft_approved", "disclosure", disclosure.slug,
+                 detail=f"草稿 {draft.id}，第 {disclosure.revision} 版")
+    db.session.commit()
+    search.index_documents([search_document(disclosure)])
+    return disclosure
+
+
+def withdraw_disclosure(slug: str, reviewer: StaffUser, reason: str) -> Disclosure:
+    """Take a disclosure off the lists, feed and search; its address answers 410 with the reason."""
+    _require(reviewer, Role.REVIEWER, "disclosure_withdrawn")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON_CHARS:
+        raise PublishingError("撤回时必须说明原因（最多 2000 个字符）。", {"reason": "请填写撤回原因"})
+    disclosure = services.get_disclosure(slug)
+    claimed = db.session.execute(
+        update(Disclosure).where(Disclosure.id == disclosure.id, Disclosure.withdrawn_on.is_(None))
+        .values(withdrawn_on=today(), withdrawal_reason=reason, revision=Disclosure.revision + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        db.session.rollback()
+        audit.record_now(reviewer, "disclosure_withdrawn", "disclosure", slug, outcome="failed", detail="已撤回")
+        raise PublishingError("该文件已经撤回。", status=409)
+    db.session.refresh(disclosure)
+    db.session.add(DisclosureRevision(
+        disclosure_id=disclosure.id, number=disclosure.revision, action="withdrawn", dated=today(),
+        reason=reason, changes=[],
+    ))
+    audit.record(reviewer, "disclosure_withdrawn", "disclosure", slug)
+    db.session.commit()
+    search.remove_documents(KIND, [slug])
+    return disclosure
+
+
+# --- the rules -----------------------------------------------------------------------------
+
+def _require(staff: StaffUser, role: Role, action: str) -> None:
+    if not staff.has_role(role):
+        audit.record_now(staff, action, outcome="denied", detail=f"需要角色 {role.value}")
+        raise PublishingError("您没有执行此操作的权限。", status=403)
+
+
+def _own_editable_draft(draft_id: int, author: StaffUser, action: str) -> DisclosureDraft:
+    _require(author, Role.EDITOR, action)
+    draft = get_draft(draft_id)
+    if draft.author_id != author.id:
+        audit.record_now(author, action, "draft", draft_id, outcome="denied", detail="不是作者")
+        raise PublishingError("只有草稿的作者可以修改它。", status=403)
+    if not draft.editable:
+        audit.record_now(author, action, "draft", draft_id, outcome="failed", detail=f"状态 {draft.state}")
+        raise PublishingError(f"草稿当前状态为“{draft.state_label}”，不能修改。", status=409)
+    return draft
+
+
+def _reviewable_draft(draft_id: int, reviewer: StaffUser, action: str) -> DisclosureDraft:
+    _require(reviewer, Role.REVIEWER, action)
+    draft = get_draft(draft_id)
+    if draft.author_id == reviewer.id:
+        # The two-person rule: nothing is published by one person alone.
+        audit.record_now(reviewer, action, "draft", draft_id, outcome="denied", detail="审核自己的草稿")
+        raise PublishingError("不能审核自己撰写的草稿：发布需要另一位审核人批准。", status=403)
+    return draft
+
+
+def _claim(draft: DisclosureDraft, expected_version: int, states: tuple[str, ...], actor: StaffUser,
+           action: str, **values) -> None:
+    """Write `values` to the draft only if nobody changed it since `expected_version` was read."""
+    claimed = db.session.execute(
+        update(DisclosureDraft)
+        .where(DisclosureDraft.id == draft.id, DisclosureDraft.version == expected_version,
+               DisclosureDraft.state.in_(states))
+        .values(version=DisclosureDraft.version + 1, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        db.session.rollback()
+        audit.record_now(actor, action, "draft", draft.id, outcome="failed", detail="草稿已被他人处理或修改")
+        raise PublishingError(
+            "这份草稿在您打开之后已被处理或修改（例如已提交、已发布或已退回）。请刷新页面查看最新状态。", status=409
+        )
+    db.session.refresh(draft)
+
+
+def _claim_revision(draft: DisclosureDraft) -> None:
+    """Lock the disclosure at the version the correction started from (a row lock on
+    PostgreSQL, the write lock on SQLite): a correction based on an older text is refused."""
+    claimed = db.session.execute(
+        update(Disclosure)
+        .where(Disclosure.id == draft.disclosure_id, Disclosure.revision == draft.base_revision,
+               Disclosure.withdrawn_on.is_(None))
+        .values(revision=Disclosure.revision)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        raise LookupError("该文件在此更正发起后已被更正或撤回，请基于最新版本重新发起更正")
+
+
+def _check_free(draft: DisclosureDraft) -> None:
+    for field, label in (("slug", "网址标识"), ("index_no", "索引号")):
+        if db.session.scalar(select(Disclosure.id).where(getattr(Disclosure, field) == getattr(draft, field))):
+            raise LookupError(f"{label}“{getattr(draft, field)}”已被已发布的文件使用")
+
+
+def _draft_record(draft: DisclosureDraft, store: FileStore) -> DisclosureRecord:
+    published_on = draft.disclosure.published_on if draft.is_correction else today()
+    return DisclosureRecord(
+        slug=draft.slug, title=draft.title, index_no=draft.index_no, doc_no=draft.doc_no,
+        publisher=draft.publisher, written_on=draft.written_on, published_on=published_on,
+        topic=draft.topic, disclosure_mode=draft.disclosure_mode, validity=draft.validity,
+        body=draft.body, departments=tuple(draft.departments),
+        demo=draft.disclosure.demo if draft.is_correction else False,
+        attachments=tuple(
+            AttachmentRecord(title=a.title, filename=a.filename, source=store.path(a.sha256))
+            for a in draft.attachments
+        ),
+    )
