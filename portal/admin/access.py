@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFError
 
 from portal.admin import accounts, audit
 from portal.admin.models import Role, StaffUser
+from portal.web.errors import render_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -73,3 +75,12 @@ def no_store(response):
     # Back-office pages hold unpublished drafts and names: never kept by a browser or a proxy.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError):
+    """A form without this session's token: a forged request, or a page left open too long."""
+    staff = accounts.session_user(session.get(SESSION_KEY))
+    audit.record_now(staff, "csrf_refused", "route", request.endpoint or request.path, outcome="denied",
+                     detail=request.method, actor_name="anonymous")
+    return render_error(400, "表单已过期或来源无法验证，请刷新页面后重新提交。")

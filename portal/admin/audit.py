@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "account_changed": "修改账号",
     "roles_changed": "角色变更",
     "access_denied": "越权访问",
+    "csrf_refused": "表单校验失败",
     "draft_created": "创建草稿",
     "draft_saved": "保存草稿",
     "draft_submitted": "提交审核",

@@ -124,9 +124,19 @@ def _parse(form: Mapping, correction: bool) -> dict:
     return values
 
 
+def _parse_or_record(form: Mapping, correction: bool, author: StaffUser, action: str, draft_id: object = ""):
+    try:
+        return _parse(form, correction)
+    except PublishingError as exc:
+        # The attempt is recorded with the fields that were wrong, never with what was typed.
+        audit.record_now(author, action, "draft", draft_id, outcome="failed",
+                         detail="字段有误: " + ", ".join(sorted(exc.errors)))
+        raise
+
+
 def create_draft(form: Mapping, author: StaffUser) -> DisclosureDraft:
     _require(author, Role.EDITOR, "draft_created")
-    values = _parse(form, correction=False)
+    values = _parse_or_record(form, False, author, "draft_created")
     draft = DisclosureDraft(author_id=author.id, state="draft", version=1, updated_at=utcnow(), **values)
     db.session.add(draft)
     db.session.flush()
@@ -137,7 +147,7 @@ def create_draft(form: Mapping, author: StaffUser) -> DisclosureDraft:
 
 def save_draft(draft_id: int, form: Mapping, author: StaffUser, expected_version: int) -> DisclosureDraft:
     draft = _own_editable_draft(draft_id, author, "draft_saved")
-    values = _parse(form, correction=draft.is_correction)
+    values = _parse_or_record(form, draft.is_correction, author, "draft_saved", draft.id)
     if draft.is_correction:
         values["slug"] = draft.slug  # a permalink is a promise: a correction keeps the address
     _claim(draft, expected_version, ("draft", "returned"), author, "draft_saved", **values)

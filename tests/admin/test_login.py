@@ -236,6 +236,7 @@ def test_forms_without_or_with_a_foreign_csrf_token_are_refused(app):
     refused = client.post("/admin/login", data={"username": "editor", "password": PASSWORD, "csrf_token": foreign})
     assert refused.status_code == 400
     assert not [action for action, _ in audit_actions(app) if action.startswith("login")]  # none was tried
+    assert audit_actions(app)[-2:] == [("csrf_refused", "denied")] * 2
 
 
 def test_an_account_made_by_an_administrator_must_choose_its_own_password(app):

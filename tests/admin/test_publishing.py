@@ -183,6 +183,8 @@ def test_invalid_metadata_is_refused_field_by_field_and_nothing_is_saved(admin_a
     for expected in ("只能用小写字母", "不存在的日期", "不能为空", "应为 主动公开 / 依申请公开", "未知部门"):
         assert expected in page, expected
     assert "Not A Slug" in page  # what was typed is kept, nothing is lost
+    [(actor, outcome, _)] = audit_rows(admin_app, "draft_created")
+    assert (actor, outcome) == ("editor", "failed")
     with admin_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(DisclosureDraft)) == 0
 
