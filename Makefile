@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev db content clean bench-search
+.PHONY: run test install install-dev db content clean bench-search bench-web system-deps npm-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,26 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# What the quality harness needs from outside PyPI, installed when missing: Debian's chromium with
+# CJK fonts (Playwright drives it; never a downloaded browser), Java for the Nu HTML Checker, wrk
+# for bench-web; axe-core and the big list of naughty strings from npm.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk default-jre-headless wrk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+	  if [ $$package = default-jre-headless ] && command -v java >/dev/null; then continue; fi; \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing from Debian:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q $$missing || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $$missing; }; \
+	fi
+
+tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --ignore-scripts
+	touch $@
+npm-deps: tests/e2e/node_modules/.installed
+
 db: install
 	$(BIN)/flask db upgrade
 
@@ -33,7 +53,7 @@ content: db
 run: content
 	PORT=$(PORT) $(BIN)/gunicorn -c python:portal.gunicorn_conf wsgi:app
 
-test: install-dev
+test: install-dev system-deps npm-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The search benchmark (bench/README.md): N documents, default 100,000; `make bench-search N=20000`.

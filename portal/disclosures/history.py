@@ -62,6 +62,8 @@ def describe_changes(before: dict, after: dict) -> list[dict]:
             before.get("body", "").strip().splitlines(), after.get("body", "").strip().splitlines(),
             lineterm="", n=1,
         ))[2:]  # without the ---/+++ file header
+        # Hunk headers (@@ -2,3 +2,3 @@) mean nothing to a reader: a gap between changed parts.
+        diff = ["…" if line.startswith("@@") else line for line in diff if line.strip() or line[:1] in "+-"]
         truncated = len(diff) > MAX_DIFF_LINES
         changes.append({
             "field": "body", "label": "正文",

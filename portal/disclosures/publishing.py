@@ -147,9 +147,9 @@ def create_draft(form: Mapping, author: StaffUser) -> DisclosureDraft:
 
 def save_draft(draft_id: int, form: Mapping, author: StaffUser, expected_version: int) -> DisclosureDraft:
     draft = _own_editable_draft(draft_id, author, "draft_saved")
-    values = _parse_or_record(form, draft.is_correction, author, "draft_saved", draft.id)
     if draft.is_correction:
-        values["slug"] = draft.slug  # a permalink is a promise: a correction keeps the address
+        form = {**form, "slug": draft.slug}  # a permalink is a promise: a correction keeps the address
+    values = _parse_or_record(form, draft.is_correction, author, "draft_saved", draft.id)
     _claim(draft, expected_version, ("draft", "returned"), author, "draft_saved", **values)
     audit.record(author, "draft_saved", "draft", draft.id, detail=draft.slug)
     db.session.commit()
