@@ -57,8 +57,8 @@ def test_catalogue_filters_combine(published_client, args, expected):
 def test_active_filter_is_shown_and_removable(published_client):
     html = page(published_client.get("/disclosures/?topic=政务诚信&year=2025"))
     chips = {chip.get_text(strip=True): chip["href"] for chip in html.select(".chip")}
-    assert chips["主题：政务诚信 ✕"] == "/disclosures/?year=2025"
-    assert chips["年份：2025 ✕"].startswith("/disclosures/?topic=")
+    assert chips["主题：政务诚信✕（取消此筛选）"] == "/disclosures/?year=2025"
+    assert chips["年份：2025✕（取消此筛选）"].startswith("/disclosures/?topic=")
 
 
 def test_pagination_walks_every_item_once(make_app):
