@@ -46,4 +46,5 @@ def provisioning_uri(secret: str, username: str) -> str:
 def qr_code_svg(uri: str) -> Markup:
     """The QR code as inline SVG drawn here: the secret never leaves the portal."""
     svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff", title="两步验证二维码")
-    return Markup(svg)
+    # Markup is right here: segno writes the SVG and escapes the URI and title it puts in it.
+    return Markup(svg)  # nosec B704
