@@ -61,5 +61,9 @@ N ?= 100000
 bench-search: install-dev
 	$(BIN)/python -m bench.search.run --docs $(N)
 
+# The load benchmark (bench/README.md): the demo portal and a hello app under the same gunicorn and wrk.
+bench-web: install-dev system-deps
+	$(BIN)/python -m bench.web.run
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -24,6 +24,7 @@ from portal.disclosures.models import Disclosure
 from portal.disclosures.search import search_document
 from portal.extensions import db
 from portal.files import AttachmentRefused, FileStore
+from portal.web import page_cache
 
 
 @dataclasses.dataclass
@@ -64,6 +65,8 @@ def import_content(content_dir: Path, store: FileStore) -> ImportReport:
         report.search_updated = search.index_documents(
             search_document(disclosures.get_disclosure(slug)) for slug in changed_slugs
         )
+    if report.created or report.updated:
+        page_cache.mark_published()  # last: pages rendered from now on include the index update
     return report
 
 

@@ -3,11 +3,13 @@ from flask import Blueprint, abort, render_template
 
 from portal.departments import services
 from portal.disclosures.services import CatalogueQuery, list_disclosures
+from portal.web.page_cache import page as cached_page
 
 bp = Blueprint("departments", __name__)
 
 
 @bp.get("/departments/<slug>")
+@cached_page
 def profile(slug: str):
     try:
         department = services.get_department(slug)

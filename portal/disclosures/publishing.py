@@ -26,6 +26,7 @@ from portal.disclosures.models import Disclosure, DisclosureDraft, DisclosureRev
 from portal.disclosures.search import KIND, search_document
 from portal.extensions import db
 from portal.files import AttachmentRefused, FileStore, check_attachment
+from portal.web import page_cache
 
 DRAFT_FIELDS = ("slug", "title", "index_no", "doc_no", "publisher", "written_on", "topic",
                 "disclosure_mode", "validity", "departments")
@@ -280,6 +281,7 @@ def approve_draft(draft_id: int, reviewer: StaffUser, expected_version: int, sto
                  detail=f"草稿 {draft.id}，第 {disclosure.revision} 版")
     db.session.commit()
     search.index_documents([search_document(disclosure)])
+    page_cache.mark_published()
     return disclosure
 
 
@@ -307,6 +309,7 @@ def withdraw_disclosure(slug: str, reviewer: StaffUser, reason: str) -> Disclosu
     audit.record(reviewer, "disclosure_withdrawn", "disclosure", slug)
     db.session.commit()
     search.remove_documents(KIND, [slug])
+    page_cache.mark_published()
     return disclosure
 
 

@@ -11,6 +11,7 @@ from portal.disclosures.models import Disclosure
 from portal.files import file_store
 from portal.files.store import INLINE_TYPES
 from portal.web.errors import render_error
+from portal.web.page_cache import page as cached_page
 
 bp = Blueprint("disclosures", __name__)
 
@@ -20,6 +21,7 @@ def _per_page() -> int:
 
 
 @bp.get("/disclosures/")
+@cached_page
 def catalogue():
     try:
         query = services.CatalogueQuery.from_args(request.args)
@@ -38,6 +40,7 @@ def catalogue():
 
 
 @bp.get("/disclosures/<slug>")
+@cached_page
 def detail(slug: str):
     try:
         disclosure = services.get_disclosure(slug)
@@ -73,6 +76,7 @@ def _content_disposition(kind: str, filename: str) -> str:
 
 
 @bp.get("/disclosures.atom")
+@cached_page
 def feed():
     items = services.latest_disclosures(50)
     xml = render_template("disclosures/feed.atom.xml", items=items)
@@ -80,6 +84,7 @@ def feed():
 
 
 @bp.get("/api/v1/disclosures")
+@cached_page
 def api_list():
     try:
         query = services.CatalogueQuery.from_args(request.args)
@@ -96,6 +101,7 @@ def api_list():
 
 
 @bp.get("/api/v1/disclosures/<slug>")
+@cached_page
 def api_detail(slug: str):
     try:
         disclosure = services.get_disclosure(slug)

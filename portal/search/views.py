@@ -11,6 +11,7 @@ from portal.departments.services import list_departments
 from portal.search.analysis import highlight
 from portal.search.engine import SearchRequest, SearchResults, SearchUnavailable
 from portal.web.errors import render_error
+from portal.web.page_cache import page as cached_page
 
 bp = Blueprint("search", __name__)
 
@@ -80,6 +81,7 @@ def _present(found: SearchResults, external: bool = False) -> list[dict]:
 
 
 @bp.get("/search")
+@cached_page
 def results():
     search_request, found, error = _search(request.args)
     if error and error[0] == 400:
@@ -110,6 +112,7 @@ def _args_with(search_request: SearchRequest, **changes) -> dict:
 
 
 @bp.get("/api/v1/search")
+@cached_page
 def api():
     search_request, found, error = _search(request.args)
     if error:

@@ -5,6 +5,8 @@ from flask import Flask
 
 from portal.web import errors
 from portal.web.markdown import render_markdown
+from portal.web.page_cache import PageCache
+from portal.web.sessions import CookieOnDemandSessionInterface
 from portal.web.security import init_security_headers
 
 # The main navigation (UI.md). An entry shows once its feature's endpoint exists, so the
@@ -24,6 +26,8 @@ def init_app(app: Flask) -> None:
     from portal.web import views  # imported here: its pages read the features, which use web's helpers
 
     app.register_blueprint(views.bp)
+    PageCache().init_app(app)
+    app.session_interface = CookieOnDemandSessionInterface()
     errors.init_error_pages(app)
     init_security_headers(app)
     app.jinja_env.filters["markdown"] = render_markdown

@@ -20,15 +20,30 @@ CONTENT_SECURITY_POLICY = "; ".join([
 def init_security_headers(app: Flask) -> None:
     https = app.extensions["portal.settings"].https
 
+    # Built once: setting headers one by one cost a noticeable share of a page served from the cache.
+    fixed = [
+        ("X-Content-Type-Options", "nosniff"),  # browsers must not guess a file's type
+        ("Referrer-Policy", "no-referrer"),  # a visitor's path is nobody else's business
+        ("X-Frame-Options", "DENY"),  # frame-ancestors for older browsers
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if https:
+        fixed.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    defaults = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),  # an attachment sets a stricter one
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ]
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers["X-Content-Type-Options"] = "nosniff"  # browsers must not guess a file's type
-        headers["Referrer-Policy"] = "no-referrer"  # a visitor's path is nobody else's business
-        headers["X-Frame-Options"] = "DENY"  # frame-ancestors for older browsers
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if https:
-            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        present = set(headers.keys())
+        for name, value in fixed:
+            if name in present:
+                headers[name] = value
+            else:
+                headers.add(name, value)
+        for name, value in defaults:
+            if name not in present:
+                headers.add(name, value)
         return response

@@ -9,11 +9,13 @@ from sqlalchemy import text
 from portal.departments.services import list_departments
 from portal.disclosures.services import all_disclosures, latest_disclosures
 from portal.extensions import db
+from portal.web.page_cache import page as cached_page
 
 bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
+@cached_page
 def home():
     return render_template(
         "web/home.html", latest=latest_disclosures(8), departments=list_departments()
@@ -31,6 +33,7 @@ def healthz():
 
 
 @bp.get("/robots.txt")
+@cached_page
 def robots():
     lines = [
         "User-agent: *",
@@ -42,6 +45,7 @@ def robots():
 
 
 @bp.get("/sitemap.xml")
+@cached_page
 def sitemap():
     xml = render_template(
         "web/sitemap.xml", disclosures=all_disclosures(), departments=list_departments()
@@ -50,11 +54,13 @@ def sitemap():
 
 
 @bp.get("/site-map")
+@cached_page
 def site_map():
     return render_template("web/site_map.html", departments=list_departments())
 
 
 @bp.get("/privacy")
+@cached_page
 def privacy():
     return render_template("web/privacy.html")
 
