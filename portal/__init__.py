@@ -44,18 +44,28 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import admin, departments, disclosures, search, web
+    from portal import admin, departments, disclosures, ratings, search, web
+    from portal.departments.views import register_profile_section
+    from portal.web.views import register_home_section
     from portal.disclosures.search import DisclosureSearch
+    from portal.ratings.search import CommendationSearch, RatingSearch
 
     web.init_app(app)
     admin.init_app(app)
     app.register_blueprint(departments.views.bp)
     app.register_blueprint(disclosures.views.bp)
     search.init_app(app)
+    app.register_blueprint(ratings.views.bp)
+    register_profile_section(app, ratings.views.department_section)
+    register_home_section(app, ratings.views.home_section)
     search.register_adapter(app, DisclosureSearch())
+    search.register_adapter(app, RatingSearch())
+    search.register_adapter(app, CommendationSearch())
 
 
 def register_commands(app: Flask) -> None:
     from portal.content.commands import content_cli
+    from portal.ratings.commands import ratings_cli
 
     app.cli.add_command(content_cli)
+    app.cli.add_command(ratings_cli)

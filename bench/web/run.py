@@ -25,7 +25,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-# The mix: what the public reads on a busy day, weighted (a rating page joins once ratings exist).
+# The mix: what the public reads on a busy day (the day an edition is published), weighted.
 MIX = [
     ("/", 2),
     ("/disclosures/", 2),
@@ -37,6 +37,11 @@ MIX = [
     ("/search?q=应急物资&year=2025", 1),
     ("/search?q=%22政务诚信建设%22", 1),
     ("/disclosures.atom", 1),
+    ("/ratings/", 3),
+    ("/ratings/2025/coordination", 1),
+    ("/ratings/2025.csv", 1),
+    ("/honor-roll/", 1),
+    ("/warnings/", 1),
 ]
 
 

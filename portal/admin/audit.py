@@ -42,6 +42,9 @@ ACTION_LABELS = {
     "disclosure_withdrawn": "撤回",
     "publication_refused": "发布被拒绝",
     "audit_exported": "导出审计日志",
+    "rating_submitted": "提交评价结果",
+    "rating_approved": "批准发布评价结果",
+    "rating_returned": "退回评价结果",
 }
 
 

@@ -359,3 +359,14 @@ def check_disclosure_fields(data: dict[str, Any], fields: Iterable[str]) -> tupl
         except _FieldError as exc:
             errors[name] = str(exc)
     return values, errors
+
+
+# The same field rules and messages for every content file: the ratings importer uses these.
+Field = _Field
+FieldError = _FieldError
+text_field = _text
+date_field = _date
+slug_field = _slug
+bool_field = _bool
+parse_mapping = _parse_mapping
+load_yaml = _load_yaml

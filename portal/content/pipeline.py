@@ -21,9 +21,13 @@ from portal.departments import services as departments
 from portal.departments.models import Department
 from portal.disclosures import services as disclosures
 from portal.disclosures.models import Disclosure
+from portal.ratings.models import Commendation, Edition
 from portal.disclosures.search import search_document
 from portal.extensions import db
 from portal.files import AttachmentRefused, FileStore
+from portal.ratings import content as ratings_content
+from portal.ratings import services as ratings_services
+from portal.ratings.services import RatingsError
 from portal.web import page_cache
 
 
@@ -42,7 +46,19 @@ class ImportReport:
 
 def check_content(content_dir: Path) -> list[Problem]:
     """Every problem in the content directory, without touching the database."""
-    return read_content_dir(content_dir, known_departments=departments.department_slugs()).all_problems
+    content = read_content_dir(content_dir, known_departments=departments.department_slugs())
+    names = _department_names(content)
+    _, rating_problems = ratings_content.read_deliveries(content_dir, names)
+    disclosure_slugs = {record.slug for _, record in content.disclosures} | set(disclosures.all_slugs())
+    _, honor_problems = ratings_content.read_honor_roll(
+        content_dir / ratings_content.HONOR_ROLL_FILE, set(names), disclosure_slugs)
+    return content.all_problems + rating_problems + honor_problems
+
+
+def _department_names(content) -> dict[str, str]:
+    names = {d.slug: d.name for d in departments.list_departments()}
+    names.update({record.slug: record.name for record in content.departments})
+    return names
 
 
 def import_content(content_dir: Path, store: FileStore) -> ImportReport:
@@ -65,9 +81,30 @@ def import_content(content_dir: Path, store: FileStore) -> ImportReport:
         report.search_updated = search.index_documents(
             search_document(disclosures.get_disclosure(slug)) for slug in changed_slugs
         )
+    _import_ratings(content_dir, report)
     if report.created or report.updated:
         page_cache.mark_published()  # last: pages rendered from now on include the index update
     return report
+
+
+def _import_ratings(content_dir: Path, report: ImportReport) -> None:
+    """Rating editions (one transaction each) and the honor roll (one transaction), after the
+    departments and disclosures they refer to."""
+    names = {d.slug: d.name for d in departments.list_departments()}
+    deliveries, problems = ratings_content.read_deliveries(content_dir, names)
+    report.problems.extend(problems)
+    changed = False
+    for delivery in deliveries:
+        path = content_dir / ratings_content.RATINGS_DIR / f"{delivery.spec.slug}.yaml"
+        changed |= _in_one_transaction(
+            path, report, lambda delivery=delivery: ratings_services.add_version(delivery, state="published"))
+    honor_path = content_dir / ratings_content.HONOR_ROLL_FILE
+    records, problems = ratings_content.read_honor_roll(honor_path, set(names), set(disclosures.all_slugs()))
+    report.problems.extend(problems)
+    if records:
+        changed |= _in_one_transaction(honor_path, report, lambda: ratings_content.upsert_commendations(records))
+    if changed:
+        report.search_updated &= search.rebuild_kinds(("rating", "commendation"))
 
 
 def _in_one_transaction(path: Path, report: ImportReport, write) -> bool:
@@ -76,7 +113,7 @@ def _in_one_transaction(path: Path, report: ImportReport, write) -> bool:
         try:
             write()
             db.session.commit()
-        except (SQLAlchemyError, LookupError, AttachmentRefused, OSError) as exc:
+        except (SQLAlchemyError, LookupError, AttachmentRefused, OSError, RatingsError) as exc:
             db.session.rollback()
             report.problems.append(Problem(path, 1, f"未导入 (not imported): {_reason(exc)}"))
             return False
@@ -97,7 +134,7 @@ def _watching_writes():
     session = db.session()
 
     def before_flush(session, flush_context, instances):
-        writes["created"] |= any(isinstance(obj, (Department, Disclosure)) for obj in session.new)
+        writes["created"] |= any(isinstance(obj, (Department, Disclosure, Edition, Commendation)) for obj in session.new)
         writes["changed"] |= bool(session.new or session.deleted) or any(
             session.is_modified(obj) for obj in session.dirty
         )

@@ -116,6 +116,11 @@ def all_disclosures() -> list[Disclosure]:
     return list(db.session.scalars(_live().order_by(Disclosure.published_on.desc(), Disclosure.id.desc())))
 
 
+def all_slugs() -> list[str]:
+    """Slugs of the disclosures on show (for references from other content)."""
+    return list(db.session.scalars(_live().with_only_columns(Disclosure.slug)))
+
+
 def catalogue_topics() -> list[tuple[str, int]]:
     """Each topic with its number of disclosures, most used first."""
     rows = db.session.execute(

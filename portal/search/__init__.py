@@ -4,6 +4,7 @@ The interface the rest of the portal uses:
 
     register_adapter(app, adapter)          make a published kind searchable (see documents.py)
     index_documents(documents)              add or replace items, at once, after publishing
+    rebuild_kinds(kinds)                    re-index every item of some kinds (after an import)
     remove_documents(kind, keys)            drop withdrawn items
     rebuild()                               rebuild everything from the database
     run_search(request) -> SearchResults    query (raises SearchUnavailable)
@@ -23,7 +24,7 @@ from portal.search.engine import SearchIndex, SearchIndexMissing, SearchRequest,
 
 __all__ = [
     "SearchAdapter", "SearchDocument", "SearchRequest", "SearchResults", "SearchUnavailable",
-    "adapters", "index_documents", "init_app", "rebuild", "register_adapter", "remove_documents",
+    "adapters", "index_documents", "init_app", "rebuild", "rebuild_kinds", "register_adapter", "remove_documents",
     "run_search", "search_index",
 ]
 log = logging.getLogger(__name__)
@@ -70,6 +71,14 @@ def _write(operation) -> bool:
         log.warning("search index not updated (%s); run `flask --app wsgi search rebuild`", exc)
         return False
     return True
+
+
+def rebuild_kinds(kinds: Iterable[str]) -> bool:
+    """Re-index every published item of these kinds (after an import changed some of them)."""
+    registered = adapters()
+    return index_documents(itertools.chain.from_iterable(
+        registered[kind].documents() for kind in kinds if kind in registered
+    ))
 
 
 def rebuild() -> int:

@@ -7,8 +7,9 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from sqlalchemy import text
 
 from portal.departments.services import list_departments
-from portal.disclosures.services import all_disclosures, latest_disclosures
+from portal.disclosures.services import latest_disclosures
 from portal.extensions import db
+from portal.web import NAVIGATION
 from portal.web.page_cache import page as cached_page
 
 bp = Blueprint("web", __name__)
@@ -17,9 +18,21 @@ bp = Blueprint("web", __name__)
 @bp.get("/")
 @cached_page
 def home():
+    # Features add their panels (ratings: the latest edition and the honor roll) through
+    # register_home_section(), so that this page does not need to know them.
+    sections = [section for provider in current_app.extensions.get(HOME_SECTIONS, [])
+                if (section := provider()) is not None]
     return render_template(
-        "web/home.html", latest=latest_disclosures(8), departments=list_departments()
+        "web/home.html", latest=latest_disclosures(8), departments=list_departments(), sections=sections
     )
+
+
+HOME_SECTIONS = "portal.web.home_sections"
+
+
+def register_home_section(app, provider) -> None:
+    """`provider()` returns (template name, context) or None; panels appear in order."""
+    app.extensions.setdefault(HOME_SECTIONS, []).append(provider)
 
 
 @bp.get("/healthz")
@@ -47,9 +60,15 @@ def robots():
 @bp.get("/sitemap.xml")
 @cached_page
 def sitemap():
-    xml = render_template(
-        "web/sitemap.xml", disclosures=all_disclosures(), departments=list_departments()
-    )
+    from portal import search
+
+    # Everything published, of every kind, through the search adapters that already know
+    # each item's address and date.
+    items = [(url, document.date)
+             for adapter in search.adapters().values() for document in adapter.documents()
+             if "#" not in (url := adapter.url(document.key, external=True))]  # not parts of a page
+    pages = [url_for(endpoint, _external=True) for endpoint, _ in NAVIGATION if endpoint in current_app.view_functions]
+    xml = render_template("web/sitemap.xml", pages=pages, items=items, departments=list_departments())
     return Response(xml, mimetype="application/xml")
 
 

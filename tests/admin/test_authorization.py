@@ -42,6 +42,9 @@ ACCESS = {
     ("admin.correct", "POST"): {E},
     ("admin.withdraw", "GET"): {R},
     ("admin.withdraw", "POST"): {R},
+    ("admin.ratings_queue", "GET"): {R},
+    ("admin.rating_version", "GET"): {R},
+    ("admin.review_rating", "POST"): {R},
     ("admin.users", "GET"): {A},
     ("admin.new_user", "GET"): {A},
     ("admin.new_user", "POST"): {A},
@@ -79,7 +82,8 @@ def world(admin_app):
 
         bystander_id = accounts.find_user("bystander").id
         db.session.remove()
-    values = {"slug": "2020-integrity-plan", "draft_id": draft_id, "attachment_id": 1, "user_id": bystander_id}
+    values = {"slug": "2020-integrity-plan", "draft_id": draft_id, "attachment_id": 1, "user_id": bystander_id,
+              "version_id": 1}
     return admin_app, values
 
 

@@ -56,7 +56,10 @@ def test_sitemap_lists_every_public_page(published_client):
     locations = [loc.text for loc in root.findall("s:url/s:loc", namespace)]
     assert "http://localhost/disclosures/2020-integrity-plan" in locations
     assert "http://localhost/departments/office" in locations
-    assert len(locations) == 2 + 12 + 6
+    assert "http://localhost/ratings/2025/coordination" in locations
+    assert len(set(locations)) == len(locations)
+    # 5 main pages, 12 disclosures, 2 rating editions with 6 department results each, 6 departments
+    assert len(locations) == 5 + 12 + 2 * 7 + 6
 
 
 def test_robots_points_at_the_sitemap_and_keeps_crawlers_out_of_private_areas(client):

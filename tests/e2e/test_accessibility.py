@@ -24,6 +24,12 @@ PUBLIC_PAGES = [
     "/no-such-page",
     "/disclosures/?year=abc",
     "/admin/login",
+    "/ratings/",
+    "/ratings/2025/?sort=A2&order=desc",
+    "/ratings/2025/coordination",
+    "/departments/coordination",
+    "/honor-roll/",
+    "/warnings/",
 ]
 
 
@@ -74,7 +80,8 @@ def test_every_form_control_has_a_label(page: Page, path: str):
     assert unlabelled == [], path
 
 
-@pytest.mark.parametrize("path", ["/", "/disclosures/", "/disclosures/2020-integrity-plan", "/search?q=诚信", "/admin/login"])
+@pytest.mark.parametrize("path", ["/", "/disclosures/", "/disclosures/2020-integrity-plan", "/search?q=诚信", "/admin/login",
+                                  "/ratings/", "/honor-roll/"])
 def test_the_keyboard_reaches_every_link_and_control(page: Page, path: str):
     page.goto(path)
     expected = page.evaluate("""() => {

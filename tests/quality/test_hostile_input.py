@@ -95,9 +95,13 @@ QUERY_TARGETS = [
     ("/disclosures/", ("topic", "department", "year", "page")),
     ("/api/v1/disclosures", ("topic", "department", "year", "page")),
     ("/display", ("size", "next")),
+    ("/ratings/", ("sort", "order")),
+    ("/ratings/2025/", ("sort", "order")),
+    ("/honor-roll/", ("year",)),
 ]
 PATH_TARGETS = ["/disclosures/{}", "/departments/{}", "/api/v1/disclosures/{}",
-                "/disclosures/2020-integrity-plan/files/{}"]
+                "/disclosures/2020-integrity-plan/files/{}", "/ratings/{}/", "/ratings/2025/{}",
+                "/ratings/{}.csv", "/api/v1/ratings/{}"]
 
 
 def test_query_parameters_survive_every_hostile_string(published_app):

@@ -27,11 +27,14 @@ PUBLIC_PAGES = [
     "/departments/office", "/search?q=诚信", "/search?q=诚信&year=2020&sort=date",
     "/search?q=一个不存在的词语组合", "/site-map", "/privacy", "/no-such-page", "/disclosures/?year=abc",
     "/disclosures/demo-withdrawn-for-validation",
+    "/ratings/", "/ratings/2025/?sort=total&order=desc", "/ratings/2024/", "/ratings/2025/coordination",
+    "/ratings/2025/office", "/departments/coordination", "/honor-roll/", "/honor-roll/?year=2024", "/warnings/",
 ]
 ADMIN_PAGES = {
     "admin": ["/admin/", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/account/password"],
     "editor": ["/admin/drafts", "/admin/drafts/new", "/admin/drafts/1", "/admin/drafts/1/edit", "/admin/disclosures"],
-    "reviewer": ["/admin/drafts/1", "/admin/disclosures/2020-integrity-plan/withdraw"],
+    "reviewer": ["/admin/drafts/1", "/admin/disclosures/2020-integrity-plan/withdraw", "/admin/ratings",
+                 "/admin/ratings/1"],
     "auditor": ["/admin/audit"],
 }
 

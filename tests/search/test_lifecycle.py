@@ -54,7 +54,8 @@ def test_a_missing_index_says_search_is_unavailable_and_rebuild_repairs_it(publi
     shutil.rmtree(root)
     unavailable_but_site_up(client)
     result = published_app.test_cli_runner().invoke(args=["search", "rebuild"])
-    assert result.exit_code == 0 and "12 documents" in result.output
+    # 12 disclosures, 2 editions with 6 department results each, 2 commendations
+    assert result.exit_code == 0 and "28 documents" in result.output
     assert "梅州市应急管理局关于印发《梅州市应急管理局加强政务系统诚信建设实施方案》的通知" in titles(client, "52号")
 
 

@@ -58,6 +58,8 @@ DEPARTMENTS = [
 
 
 def ranked(app, text, **filters):
+    # This suite is about disclosures; ratings and commendations have their own tests.
+    filters.setdefault("kind", "disclosure")
     with app.test_request_context():
         return [hit.key for hit in search.run_search(SearchRequest(text=text, per_page=20, **filters)).hits]
 

@@ -12,7 +12,7 @@ def soup(response):
 
 
 def test_results_show_title_kind_department_date_and_a_highlighted_snippet(search_client):
-    html = soup(search_client.get("/search?q=52号"))
+    html = soup(search_client.get("/search?q=52号&kind=disclosure"))
     (hit,) = html.select(".hit")
     assert hit.select_one(".hit-title")["href"] == PLAN_URL
     meta = hit.select_one(".hit-meta").get_text(" ", strip=True)
@@ -62,7 +62,7 @@ def test_no_results_page_suggests_a_correction(search_client):
 
 
 def test_the_json_mirror(search_client):
-    data = search_client.get("/api/v1/search?q=守信践诺&year=2025").get_json()
+    data = search_client.get("/api/v1/search?q=守信践诺&year=2025&kind=disclosure").get_json()
     assert data["total"] == 2
     assert data["facets"]["year"] == {"2025": 2}
     first = data["results"][0]

@@ -1,0 +1,320 @@
+"""What can be done with rating editions and the honor roll: read, publish, correct, export."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from portal import search
+from portal.admin import audit
+from portal.departments.models import Department
+from portal.disclosures.history import today
+from portal.extensions import db
+from portal.ratings.importer import EditionSpec, ScoreSheet
+from portal.ratings.models import (
+    Commendation,
+    DepartmentResponse,
+    Edition,
+    EditionVersion,
+    GradeBand,
+    Indicator,
+    Score,
+)
+from portal.ratings.scoring import DepartmentResult, compute_results
+from portal.web import page_cache
+
+
+class EditionNotFound(LookupError):
+    pass
+
+
+class RatingsError(ValueError):
+    """A refused rating operation; the message is for the person who asked."""
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def published_versions_latest_first() -> list[EditionVersion]:
+    """The current version of each published edition, the most recent period first."""
+    editions = db.session.scalars(select(Edition)).all()
+    current = [edition.current for edition in editions if edition.current is not None]
+    return sorted(current, key=lambda version: version.period_end, reverse=True)
+
+
+def latest_version() -> EditionVersion | None:
+    versions = published_versions_latest_first()
+    return versions[0] if versions else None
+
+
+def get_version(slug: str, number: int | None = None) -> EditionVersion:
+    """An edition's current published version, or version `number`; raise EditionNotFound."""
+    edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
+    if edition is None:
+        raise EditionNotFound(slug)
+    versions = edition.published_versions
+    if number is None:
+        if not versions:
+            raise EditionNotFound(slug)
+        return versions[-1]
+    for version in versions:
+        if version.number == number:
+            return version
+    raise EditionNotFound(f"{slug} v{number}")
+
+
+def previous_version(version: EditionVersion) -> EditionVersion | None:
+    """The current version of the edition before this one (by period)."""
+    earlier = [other for other in published_versions_latest_first()
+               if other.period_end < version.period_end and other.edition_id != version.edition_id]
+    return earlier[0] if earlier else None
+
+
+def results(version: EditionVersion) -> list[DepartmentResult]:
+    scores: dict[Department, dict[str, Decimal]] = {}
+    for score in version.scores:
+        scores.setdefault(score.department, {})[score.indicator_code] = score.value
+    departments = {score.department.id: score.department for score in version.scores}
+    responses = {departments[r.department_id]: r.text for r in version.responses if r.department_id in departments}
+    return compute_results(version.indicators, version.bands, scores, responses)
+
+
+def department_result(version: EditionVersion, department_slug: str) -> DepartmentResult:
+    for result in results(version):
+        if result.department.slug == department_slug:
+            return result
+    raise EditionNotFound(f"{version.edition.slug}/{department_slug}")
+
+
+def department_history(department: Department) -> list[tuple[EditionVersion, DepartmentResult]]:
+    """The department's result in each published edition, oldest first (for the chart)."""
+    history = []
+    for version in reversed(published_versions_latest_first()):
+        for result in results(version):
+            if result.department.id == department.id:
+                history.append((version, result))
+    return history
+
+
+def comparability_changes(version: EditionVersion) -> list[str]:
+    """What differs in method from the previous edition: indicators, weights, maxima, bands."""
+    previous = previous_version(version)
+    if previous is None:
+        return []
+    changes = []
+    before = {i.code: i for i in previous.indicators}
+    after = {i.code: i for i in version.indicators}
+    for code in sorted(after.keys() - before.keys()):
+        changes.append(f"新增指标 {code}（{after[code].name}）")
+    for code in sorted(before.keys() - after.keys()):
+        changes.append(f"取消指标 {code}（{before[code].name}）")
+    for code in sorted(after.keys() & before.keys()):
+        if (before[code].weight, before[code].maximum) != (after[code].weight, after[code].maximum):
+            changes.append(f"指标 {code} 的权重或满分由 {before[code].weight}/{before[code].maximum} "
+                           f"改为 {after[code].weight}/{after[code].maximum}")
+    if [(b.name, b.minimum) for b in previous.bands] != [(b.name, b.minimum) for b in version.bands]:
+        changes.append("等级划分有变化")
+    return changes
+
+
+def list_commendations(year: int | None = None) -> list[Commendation]:
+    statement = select(Commendation).order_by(Commendation.awarded_on.desc(), Commendation.id.desc())
+    commendations = list(db.session.scalars(statement))
+    return [c for c in commendations if year is None or c.awarded_on.year == year]
+
+
+def commendation_years() -> list[int]:
+    return sorted({c.awarded_on.year for c in db.session.scalars(select(Commendation))}, reverse=True)
+
+
+def commendations_of(department: Department) -> list[Commendation]:
+    return [c for c in list_commendations() if c.department_id == department.id]
+
+
+# --- open data -----------------------------------------------------------------------------
+
+def csv_bytes(version: EditionVersion) -> bytes:
+    """The edition's results as CSV (UTF-8 with BOM for Excel). Deterministic: the same data
+    gives the same bytes, so the checksum printed at publication identifies them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["department_slug", "department"]
+                    + [f"{i.code}" for i in version.indicators] + ["total", "grade", "rank"])
+    for result in results(version):
+        writer.writerow([result.department.slug, result.department.name]
+                        + [f"{result.scores[i.code]:.2f}" for i in version.indicators]
+                        + [f"{result.total:.2f}", result.grade, result.rank])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def json_data(version: EditionVersion) -> dict:
+    return {
+        "edition": version.edition.slug,
+        "version": version.number,
+        "title": version.title,
+        "period": [version.period_start.isoformat(), version.period_end.isoformat()],
+        "evaluator": version.evaluator,
+        "published_on": version.published_on.isoformat() if version.published_on else None,
+        "correction_reason": version.correction_reason or None,
+        "demo": version.edition.demo,
+        "csv_sha256_at_publication": version.checksum,
+        "indicators": [{"code": i.code, "name": i.name, "weight": str(i.weight), "maximum": str(i.maximum)}
+                       for i in version.indicators],
+        "grade_bands": [{"name": b.name, "minimum": str(b.minimum)} for b in version.bands],
+        "results": [
+            {"department": r.department.slug, "department_name": r.department.name,
+             "scores": {code: str(value) for code, value in r.scores.items()},
+             "total": str(r.total), "grade": r.grade, "rank": r.rank, "response": r.response or None}
+            for r in results(version)
+        ],
+    }
+
+
+def json_bytes(version: EditionVersion) -> bytes:
+    return json.dumps(json_data(version), ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- writing -------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """An evaluator's delivery, checked: the edition file and the score sheet."""
+
+    spec: EditionSpec
+    sheet: ScoreSheet
+
+
+def _same_as(version: EditionVersion, delivery: Delivery) -> bool:
+    spec, sheet = delivery.spec, delivery.sheet
+    stored_scores: dict[str, dict[str, Decimal]] = {}
+    for score in version.scores:
+        stored_scores.setdefault(score.department.slug, {})[score.indicator_code] = score.value
+    return (
+        (version.title, version.period_start, version.period_end, version.evaluator, version.methodology,
+         version.comparability_note, version.drop_threshold)
+        == (spec.title, spec.period_start, spec.period_end, spec.evaluator, spec.methodology,
+            spec.comparability_note, spec.drop_threshold)
+        and [(i.code, i.name, i.weight, i.maximum, i.description) for i in version.indicators]
+        == [(i.code, i.name, i.weight, i.maximum, i.description) for i in spec.indicators]
+        and [(b.name, b.minimum) for b in version.bands] == [(b.name, b.minimum) for b in spec.bands]
+        and stored_scores == sheet.scores
+        and {r.department_id: r.text for r in version.responses}
+        == {_department(slug).id: text for slug, text in sheet.responses.items()}
+    )
+
+
+def _department(slug: str) -> Department:
+    department = db.session.scalar(select(Department).where(Department.slug == slug))
+    if department is None:
+        raise RatingsError(f"未知部门 {slug}")
+    return department
+
+
+def add_version(delivery: Delivery, *, state: str, submitted_by=None) -> EditionVersion | None:
+    """Store a delivery as the edition's next version (the caller commits). Returns None when
+    it is the same as the current published version (an import run twice changes nothing).
+
+    A delivery for an edition that is already published must say why (correction_reason)."""
+    spec, sheet = delivery.spec, delivery.sheet
+    edition = db.session.scalar(select(Edition).where(Edition.slug == spec.slug))
+    if edition is None:
+        edition = Edition(slug=spec.slug, demo=spec.demo)
+        db.session.add(edition)
+        db.session.flush()
+    current = edition.current
+    if current is not None and _same_as(current, delivery):
+        return None
+    if current is not None and not spec.correction_reason:
+        raise RatingsError(f"评价 {spec.slug} 已经发布：更正须在 correction_reason 中写明原因（将公开显示）")
+    number = max((version.number for version in edition.versions), default=0) + 1
+    version = EditionVersion(
+        # Published in two steps: stored as "staging", then stamped (date, checksum) and
+        # published, because a published row may never be updated afterwards.
+        edition_id=edition.id, number=number, state="submitted" if state == "submitted" else "staging",
+        title=spec.title,
+        period_start=spec.period_start, period_end=spec.period_end, evaluator=spec.evaluator,
+        methodology=spec.methodology, comparability_note=spec.comparability_note,
+        drop_threshold=spec.drop_threshold,
+        correction_reason=spec.correction_reason if current is not None else "",
+        submitted_by_id=submitted_by.id if submitted_by else None,
+        indicators=[Indicator(position=n, code=i.code, name=i.name, weight=i.weight, maximum=i.maximum,
+                              description=i.description) for n, i in enumerate(spec.indicators)],
+        bands=[GradeBand(position=n, name=b.name, minimum=b.minimum)
+               for n, b in enumerate(sorted(spec.bands, key=lambda band: band.minimum, reverse=True))],
+        scores=[Score(department_id=_department(slug).id, indicator_code=code, value=value)
+                for slug, values in sheet.scores.items() for code, value in values.items()],
+        responses=[DepartmentResponse(department_id=_department(slug).id, text=text)
+                   for slug, text in sheet.responses.items()],
+    )
+    db.session.add(version)
+    db.session.flush()
+    if state == "published":
+        _publish(version)
+    db.session.flush()
+    db.session.refresh(edition)
+    return version
+
+
+def _publish(version: EditionVersion, reviewer=None) -> None:
+    """Date the publication and record the CSV's checksum, the figure journalists compare."""
+    db.session.refresh(version)
+    version.published_on = today()
+    version.checksum = sha256(csv_bytes(version))
+    version.reviewed_by_id = reviewer.id if reviewer else None
+    version.state = "published"
+
+
+def get_submitted(version_id: int) -> EditionVersion:
+    version = db.session.get(EditionVersion, version_id)
+    if version is None or version.state not in ("submitted", "returned", "published"):
+        raise EditionNotFound(version_id)
+    return version
+
+
+def review_submitted(version_id: int, reviewer, approve: bool, comment: str = "") -> EditionVersion:
+    """A reviewer publishes a submitted version or returns it with a comment. The version is
+    claimed by a conditional update, so two reviewers at once cannot both act on it."""
+    version = get_submitted(version_id)
+    action = "rating_approved" if approve else "rating_returned"
+    where = f"{version.edition.slug} v{version.number}"
+    if version.submitted_by_id == reviewer.id:
+        audit.record_now(reviewer, action, "rating_edition", where, outcome="denied", detail="审核自己提交的结果")
+        raise RatingsError("不能审核自己提交的评价结果：发布需要另一位审核人批准。")
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise RatingsError("退回时请写明原因。")
+    claimed = db.session.execute(
+        update(EditionVersion).where(EditionVersion.id == version.id, EditionVersion.state == "submitted")
+        .values(state="approving" if approve else "returned", review_comment=comment[:2000],
+                reviewed_by_id=reviewer.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        db.session.rollback()
+        audit.record_now(reviewer, action, "rating_edition", where, outcome="failed", detail="已被他人处理")
+        raise RatingsError("该评价结果已被他人处理，请刷新页面。")
+    if approve:
+        current = version.edition.current
+        if current is not None and not version.correction_reason:
+            db.session.rollback()
+            raise RatingsError("该评价已发布过：更正版本须写明更正原因。")
+        _publish(version, reviewer)
+    audit.record(reviewer, action, "rating_edition", where)
+    db.session.commit()
+    if approve:
+        search.rebuild_kinds(("rating",))
+        page_cache.mark_published()
+    return version
+
+
+def submitted_versions() -> list[EditionVersion]:
+    return list(db.session.scalars(select(EditionVersion).where(EditionVersion.state == "submitted")
+                                   .order_by(EditionVersion.id)))

@@ -1,0 +1,187 @@
+"""An evaluator's delivery: every error named by row and column, nothing imported unless all is
+valid, published versions immutable, corrections as new versions."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.admin.models import Role
+from portal.extensions import db
+from portal.ratings import services
+from portal.ratings.models import EditionVersion, PublishedRatingIsImmutable, Score
+from tests.admin.conftest import make_staff, signed_in
+from tests.conftest import CONTENT_DIR
+
+EDITION = CONTENT_DIR / "ratings" / "2025.yaml"
+HEADER = "department,A1,A2,A3,A4,A5,response\r\n"
+GOOD_ROWS = [
+    "office,94,92,90,93,88,",
+    "coordination,62,58,55,48,60,已整改",
+]
+
+
+def sheet(tmp_path: Path, text: str | bytes, name: str = "scores.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def edition_file(tmp_path: Path, replace: tuple[str, str] | None = None, slug: str = "2099") -> Path:
+    text = EDITION.read_text(encoding="utf-8").replace('slug: "2025"', f'slug: "{slug}"')
+    text = text.replace('period_start: "2025-01-01"', 'period_start: "2099-01-01"')
+    text = text.replace('period_end: "2025-12-31"', 'period_end: "2099-12-31"')
+    if replace:
+        assert replace[0] in text
+        text = text.replace(*replace)
+    path = tmp_path / "edition.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_check(app, sheet_path: Path, edition_path: Path):
+    return app.test_cli_runner().invoke(args=["ratings", "check", str(sheet_path), "--edition", str(edition_path)])
+
+
+def version_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(EditionVersion))
+
+
+@pytest.mark.parametrize("body, message", [
+    (HEADER.replace(",A3", "") + "office,94,92,93,88,\r\n", "缺少指标列“A3”"),
+    (HEADER.replace("response", "备注") + "office,94,92,90,93,88,\r\n", "第 1 行 G 列：未知的列“备注”"),
+    (HEADER + "office,94,九十二,90,93,88,\r\n", "第 2 行 C 列（A2 守信践诺）：应为数字"),
+    (HEADER + "office,94,-1,90,93,88,\r\n", "第 2 行 C 列（A2 守信践诺）：应为非负数"),
+    (HEADER + "office,94,92,105,93,88,\r\n", "第 2 行 D 列（A3 失信治理）：分数 105 超过满分 100"),
+    (HEADER + "office,94,92,90,93,\r\n", "第 2 行 F 列（A5 诚信宣传教育）：缺少分数"),
+    (HEADER + "office,94,92,90,93,88,\r\noffice,90,90,90,90,90,\r\n", "第 3 行 A 列：部门“办公室”出现了两次"),
+    (HEADER + "办公室,94,92,90,93,88,\r\noffice,90,90,90,90,90,\r\n", "第 3 行 A 列：部门“办公室”出现了两次"),
+    (HEADER + "宣传科,94,92,90,93,88,\r\n", "第 2 行 A 列：未知部门“宣传科”"),
+    (HEADER + "office,94,92,90,93,88,,extra\r\n", "第 2 行：比表头多出 1 列"),
+    ("", "文件为空"),
+    (HEADER, "表中没有任何部门的分数"),
+    (HEADER + "office,94.555,92,90,93,88,\r\n", "最多两位小数"),
+])
+def test_every_sheet_error_names_its_row_and_column(published_app, tmp_path, body, message):
+    result = run_check(published_app, sheet(tmp_path, body), edition_file(tmp_path))
+    assert result.exit_code != 0
+    assert message in result.output, result.output
+
+
+def test_a_sheet_with_a_bom_and_one_in_gbk_are_both_read(published_app, tmp_path):
+    text = HEADER + "\r\n".join(GOOD_ROWS) + "\r\n"
+    utf8_bom = run_check(published_app, sheet(tmp_path, b"\xef\xbb\xbf" + text.encode()), edition_file(tmp_path))
+    gbk = run_check(published_app, sheet(tmp_path, text.replace("office", "办公室").encode("gbk"), "gbk.csv"),
+                    edition_file(tmp_path))
+    assert utf8_bom.exit_code == 0 and "2 departments" in utf8_bom.output
+    assert gbk.exit_code == 0 and "2 departments" in gbk.output
+
+
+def test_ten_megabytes_of_garbage_is_refused_without_reading_it(app, tmp_path):
+    garbage = bytes(range(256)) * (10 * 1024 * 1024 // 256)
+    result = run_check(app, sheet(tmp_path, garbage), edition_file(tmp_path))
+    assert result.exit_code != 0 and "文件过大" in result.output
+
+
+def test_bytes_that_are_neither_utf8_nor_gbk_are_named(published_app, tmp_path):
+    result = run_check(published_app, sheet(tmp_path, HEADER.encode() + b"office,\xff\xfe\xfd,1,1,1,1,\r\n"), edition_file(tmp_path))
+    assert result.exit_code != 0 and "无法识别的文字编码" in result.output
+
+
+@pytest.mark.parametrize("replace, message", [
+    (("    weight: 5\n", "    weight: 6\n"), "权重之和应为 100，实际为 101"),
+    (("  - code: A5\n", "  - code: A4\n"), "指标代码 'A4' 重复"),
+    (("    minimum: 0\n", "    minimum: 10\n"), "最低等级的分数线应为 0"),
+    (("evaluator: 示例第三方评价机构\n", ""), "缺少必填字段 (missing key) 'evaluator'"),
+    (('period_end: "2099-12-31"', 'period_end: "2098-12-31"'), "period_end 早于 period_start"),
+])
+def test_every_edition_file_error_is_named(published_app, tmp_path, replace, message):
+    result = run_check(published_app, sheet(tmp_path, HEADER + GOOD_ROWS[0]), edition_file(tmp_path, replace))
+    assert result.exit_code != 0 and message in result.output, result.output
+
+
+def test_nothing_is_imported_unless_everything_is_valid(published_app, tmp_path):
+    make_staff(published_app, "editor", Role.EDITOR)
+    before = version_count(published_app)
+    bad = sheet(tmp_path, HEADER + GOOD_ROWS[0] + "\r\noffice,1,1,1,1,1,\r\n")
+    result = published_app.test_cli_runner().invoke(
+        args=["ratings", "import", str(bad), "--edition", str(edition_file(tmp_path)), "--by", "editor"])
+    assert result.exit_code != 0 and "nothing was imported" in result.output
+    assert version_count(published_app) == before
+
+
+def test_a_published_version_is_immutable(published_app):
+    with published_app.app_context():
+        score = db.session.scalars(select(Score)).first()
+        score.value = score.value + 1
+        with pytest.raises(PublishedRatingIsImmutable):
+            db.session.commit()
+        db.session.rollback()
+        version = services.get_version("2025")
+        version.title = "改过的标题"
+        with pytest.raises(PublishedRatingIsImmutable):
+            db.session.commit()
+
+
+def test_an_edit_outside_the_application_shows_on_the_page(published_app):
+    client = published_app.test_client()
+    assert "校验值不一致" not in client.get("/ratings/2025/").get_data(as_text=True)
+    with published_app.app_context():  # straight SQL, as someone with database access might
+        db.session.execute(Score.__table__.update().where(Score.indicator_code == "A1").values(value=100))
+        db.session.commit()
+        from portal.web import page_cache
+
+        page_cache.mark_published()
+    assert "校验值不一致" in client.get("/ratings/2025/").get_data(as_text=True)
+
+
+def test_a_correction_is_a_new_version_reviewed_by_someone_else(published_app, tmp_path):
+    from portal.admin.models import Role
+
+    make_staff(published_app, "editor", Role.EDITOR)
+    make_staff(published_app, "reviewer", Role.REVIEWER)
+    corrected = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "ratings", corrected)
+    (corrected / "2025.csv").write_bytes((CONTENT_DIR / "ratings" / "2025.csv").read_bytes().replace(
+        b"coordination,62,58,55,48,60", b"coordination,72,58,55,48,60"))
+    runner = published_app.test_cli_runner()
+    args = ["ratings", "import", str(corrected / "2025.csv"), "--edition", str(corrected / "2025.yaml"), "--by", "editor"]
+    refused = runner.invoke(args=args)
+    assert refused.exit_code != 0 and "correction_reason" in refused.output
+    edition = (corrected / "2025.yaml").read_text(encoding="utf-8")
+    (corrected / "2025.yaml").write_text(edition.replace("demo: true\n", "demo: true\ncorrection_reason: 综合协调科政务公开得分录入有误，62 应为 72\n"), encoding="utf-8")
+    submitted = runner.invoke(args=args)
+    assert submitted.exit_code == 0, submitted.output
+    version_id = int(submitted.output.rsplit("/", 1)[1])
+
+    public = published_app.test_client()
+    assert ">72.00<" not in public.get("/ratings/2025/coordination").get_data(as_text=True)
+    editor = signed_in(published_app, "editor")
+    assert editor.get(f"/admin/ratings/{version_id}").status_code == 403  # not a reviewer
+    reviewer = signed_in(published_app, "reviewer")
+    from tests.admin.conftest import post
+
+    response = post(reviewer, f"/admin/ratings/{version_id}/review", {"decision": "approve"})
+    assert response.status_code == 303
+    page = public.get("/ratings/2025/").get_data(as_text=True)
+    assert "更正记录" in page and "62 应为 72" in page and "第 2 版" in page
+    old = public.get("/ratings/2025/v1/")
+    assert old.status_code == 200 and "已被更正" in old.get_data(as_text=True)
+    assert ">72.00<" in public.get("/ratings/2025/coordination").get_data(as_text=True)
+    with published_app.app_context():
+        v1, v2 = services.get_version("2025", 1), services.get_version("2025", 2)
+        assert v1.checksum != v2.checksum
+        assert services.sha256(services.csv_bytes(v2)) == v2.checksum
+
+
+def test_importing_the_same_delivery_twice_changes_nothing(published_app):
+    from portal.content.pipeline import import_content
+    from portal.files import file_store
+
+    before = version_count(published_app)
+    with published_app.app_context():
+        import_content(CONTENT_DIR, file_store())
+    assert version_count(published_app) == before == 2
