@@ -19,6 +19,15 @@ CONTENT_DIR = PROJECT_ROOT / "content"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Argon2id at minimal cost in-process (tests/admin/test_login.py checks the real profile's
+    parameters; the browser tests run the portal with it)."""
+    from portal.admin import passwords
+
+    passwords.use_cheap_hashes_for_tests()
+
+
 @pytest.fixture(scope="session")
 def postgres_schema_url():
     """A private schema in the test database for this run, dropped at the end, so that parallel

@@ -17,7 +17,9 @@ MAX_LENGTH = 128
 # Django's list of 20,000 common passwords (BSD licence; from Royce Williams' compilation).
 COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt.gz"
 
-_hasher = PasswordHasher()  # Argon2id with RFC 9106's low-memory profile (64 MiB, t=3, p=4)
+# Argon2id with RFC 9106's low-memory profile (64 MiB, t=3, p=4).
+DEPLOYED_HASHER = PasswordHasher()
+_hasher = DEPLOYED_HASHER
 # Verified when the user name is unknown, so that an unknown name costs as much as a known one.
 _DUMMY_HASH = _hasher.hash("not a real password, used to keep timings equal")
 
@@ -44,6 +46,14 @@ def check_policy(password: str, username: str = "") -> None:
 def common_passwords() -> frozenset[str]:
     with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as handle:
         return frozenset(line.strip().lower() for line in handle if line.strip())
+
+
+def use_cheap_hashes_for_tests() -> None:
+    """Argon2id with minimal cost, for the test suite only (hundreds of accounts and logins).
+    The browser tests run the portal as deployed, with the real profile."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("not a real password, used to keep timings equal")
 
 
 def hash_password(password: str) -> str:

@@ -8,6 +8,7 @@ import io
 import json
 from decimal import Decimal
 
+from flask import has_request_context, request
 from sqlalchemy import select, update
 
 from portal import search
@@ -39,11 +40,24 @@ class RatingsError(ValueError):
 
 # --- reading -------------------------------------------------------------------------------
 
+def _per_request(key: tuple, compute):
+    """Computed once per request: a page shows the same results in its table, its CSV checksum,
+    its warnings and its history, and each would otherwise recompute them."""
+    if not has_request_context():
+        return compute()
+    memo = request.environ.setdefault("portal.ratings.memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def published_versions_latest_first() -> list[EditionVersion]:
     """The current version of each published edition, the most recent period first."""
-    editions = db.session.scalars(select(Edition)).all()
-    current = [edition.current for edition in editions if edition.current is not None]
-    return sorted(current, key=lambda version: version.period_end, reverse=True)
+    def compute():
+        editions = db.session.scalars(select(Edition)).all()
+        current = [edition.current for edition in editions if edition.current is not None]
+        return sorted(current, key=lambda version: version.period_end, reverse=True)
+    return _per_request(("versions",), compute)
 
 
 def latest_version() -> EditionVersion | None:
@@ -75,6 +89,10 @@ def previous_version(version: EditionVersion) -> EditionVersion | None:
 
 
 def results(version: EditionVersion) -> list[DepartmentResult]:
+    return _per_request(("results", version.id), lambda: _results(version))
+
+
+def _results(version: EditionVersion) -> list[DepartmentResult]:
     scores: dict[Department, dict[str, Decimal]] = {}
     for score in version.scores:
         scores.setdefault(score.department, {})[score.indicator_code] = score.value

@@ -66,6 +66,14 @@ def test_weak_passwords_are_refused_with_a_reason(app, runner, password, message
         assert accounts.find_user("chen.admin") is None
 
 
+def test_the_deployed_profile_is_argon2id_with_rfc_9106_parameters():
+    from argon2 import Type
+
+    deployed = passwords.DEPLOYED_HASHER  # what the portal uses outside this test suite
+    assert deployed.type is Type.ID
+    assert (deployed.time_cost, deployed.memory_cost, deployed.parallelism) == (3, 65536, 4)
+
+
 def test_twelve_characters_without_composition_rules_are_enough(app):
     passwords.check_policy("梅州应急管理局诚信公开平台", "editor")  # no digits, no symbols: fine
 

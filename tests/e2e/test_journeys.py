@@ -164,3 +164,34 @@ def test_back_office_publication_from_first_administrator_to_citizen(page: Page,
     expect(history).to_contain_text("第 2 版")
     expect(citizen.locator(".document-body")).to_contain_text("12月中旬")
     screenshot(citizen, "disclosure-corrected")
+
+
+def test_a_journalist_checks_the_ratings(page: Page):
+    import hashlib
+
+    page.goto("/")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="诚信评价").click()
+    expect(page.locator("h1")).to_contain_text("2025年度政务诚信评价")
+    screenshot(page, "ratings")
+    page.get_by_role("link", name="守信践诺").click()  # sort by an indicator, no JavaScript needed
+    expect(page).to_have_url(re.compile(r"sort=A2"))
+    first = page.locator(".ratings-table tbody tr").first
+    expect(first).to_contain_text("综合协调科")  # ascending: 58, the lowest 守信践诺 score
+    page.get_by_role("link", name="守信践诺").click()
+    expect(page).to_have_url(re.compile(r"order=desc"))
+    expect(first).to_contain_text("矿山救援队")  # then descending: 97, the highest
+    printed = page.locator("#data code.checksum").first.inner_text()
+    csv_url = page.locator("#data a[href$='.csv']").get_attribute("href")
+    assert hashlib.sha256(page.request.get(csv_url).body()).hexdigest() == printed
+    page.get_by_role("link", name="综合协调科").first.click()
+    expect(page.locator(".response")).to_contain_text("整改方案")
+    screenshot(page, "rating-department")
+    page.get_by_role("link", name="查看该部门历次评价").click()
+    expect(page.locator("svg.chart")).to_be_visible()
+    screenshot(page, "department-history")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="红榜").click()
+    expect(page.locator(".honor").first).to_be_visible()
+    screenshot(page, "honor-roll")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="风险预警").click()
+    expect(page.locator("table")).to_contain_text("总分大幅下降")
+    screenshot(page, "warnings")

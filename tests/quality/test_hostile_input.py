@@ -69,10 +69,17 @@ def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'portal.sqlite3'}"
 
 
+_SAFE_BODIES: set[int] = set()  # many hostile values give the same page: parse each page once
+
+
 def assert_safe(response, where: str) -> None:
     assert response.status_code < 500, where
+    fingerprint = hash(response.data)
+    if fingerprint in _SAFE_BODIES:
+        return
     if response.mimetype == "application/json":
         json.loads(response.data)
+        _SAFE_BODIES.add(fingerprint)
         return
     if response.mimetype != "text/html":
         return
@@ -87,6 +94,7 @@ def assert_safe(response, where: str) -> None:
                 assert not str(value).strip().lower().startswith(("javascript:", "data:", "vbscript:")), where
     for meta in soup.find_all("meta"):
         assert "http-equiv" not in meta.attrs, where
+    _SAFE_BODIES.add(fingerprint)
 
 
 QUERY_TARGETS = [
@@ -109,7 +117,8 @@ def test_query_parameters_survive_every_hostile_string(published_app):
     for text in hostile_strings():
         for path, names in QUERY_TARGETS:
             for name in names:
-                params = {name: text} if name == "q" else {"q": "诚信", name: text}
+                # Beside a query that matches one item: the hostile value is what is exercised.
+                params = {name: text} if name == "q" else {"q": "回执码", name: text}
                 assert_safe(client.get(path, query_string=params), f"{path}?{name}={text!r}")
 
 
