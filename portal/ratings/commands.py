@@ -13,25 +13,20 @@ from flask.cli import AppGroup
 
 from portal.admin import accounts, audit
 from portal.admin.models import Role
-from portal.departments.services import list_departments
 from portal.extensions import db
 from portal.ratings import services
-from portal.ratings.importer import read_edition, read_scores
 
 ratings_cli = AppGroup("ratings", help="Integrity rating editions (诚信评价).")
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _read(sheet: Path, edition: Path) -> services.Delivery:
-    spec, problems = read_edition(edition)
-    if spec is not None:
-        departments = {d.slug: d.name for d in list_departments()}
-        sheet_data, problems = read_scores(sheet, spec, departments)
-    if problems:
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        raise click.ClickException(f"{len(problems)} problem(s): nothing was imported")
-    return services.Delivery(spec, sheet_data)
+    try:
+        return services.read_delivery(edition, sheet)
+    except services.DeliveryProblems as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s): nothing was imported") from exc
 
 
 @ratings_cli.command("check")

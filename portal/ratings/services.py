@@ -6,7 +6,9 @@ import dataclasses
 import hashlib
 import io
 import json
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 from flask import has_request_context, request
 from sqlalchemy import select, update
@@ -16,7 +18,7 @@ from portal.admin import audit
 from portal.departments.models import Department
 from portal.disclosures.history import today
 from portal.extensions import db
-from portal.ratings.importer import EditionSpec, ScoreSheet
+from portal.ratings.importer import EditionSpec, ScoreSheet, read_edition, read_scores
 from portal.ratings.models import (
     Commendation,
     DepartmentResponse,
@@ -330,6 +332,49 @@ def review_submitted(version_id: int, reviewer, approve: bool, comment: str = ""
     if approve:
         search.rebuild_kinds(("rating",))
         page_cache.mark_published()
+    return version
+
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+class DeliveryProblems(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def read_delivery(edition_path: Path, sheet_path: Path) -> Delivery:
+    """Check an evaluator's two files; raise DeliveryProblems listing every problem."""
+    from portal.departments.services import list_departments
+
+    spec, problems = read_edition(edition_path)
+    sheet = None
+    if spec is not None:
+        sheet, problems = read_scores(sheet_path, spec, {d.slug: d.name for d in list_departments()})
+    if problems:
+        raise DeliveryProblems([f"{p.path.name}:{p.line}: {p.message}" for p in problems])
+    return Delivery(spec, sheet)
+
+
+def submit_upload(edition: bytes, sheet: bytes, editor) -> EditionVersion | None:
+    """A delivery uploaded in the back office, submitted for review (not published)."""
+    if len(edition) > MAX_UPLOAD_BYTES or len(sheet) > MAX_UPLOAD_BYTES:
+        raise RatingsError(f"文件过大：每个文件不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB。")
+    # The checks read files: the upload is written to a private temporary folder, removed after.
+    with tempfile.TemporaryDirectory(prefix="rating-upload-") as folder:
+        edition_path, sheet_path = Path(folder) / "评价说明.yaml", Path(folder) / "评分表.csv"
+        edition_path.write_bytes(edition)
+        sheet_path.write_bytes(sheet)
+        delivery = read_delivery(edition_path, sheet_path)
+    try:
+        version = add_version(delivery, state="submitted", submitted_by=editor)
+    except RatingsError:
+        db.session.rollback()
+        raise
+    if version is not None:
+        audit.record(editor, "rating_submitted", "rating_edition", f"{delivery.spec.slug} v{version.number}")
+    db.session.commit()
     return version
 
 

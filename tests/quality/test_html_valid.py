@@ -32,7 +32,8 @@ PUBLIC_PAGES = [
 ]
 ADMIN_PAGES = {
     "admin": ["/admin/", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/account/password"],
-    "editor": ["/admin/drafts", "/admin/drafts/new", "/admin/drafts/1", "/admin/drafts/1/edit", "/admin/disclosures"],
+    "editor": ["/admin/drafts", "/admin/drafts/new", "/admin/drafts/1", "/admin/drafts/1/edit", "/admin/disclosures",
+               "/admin/ratings/upload", "/admin/ratings"],
     "reviewer": ["/admin/drafts/1", "/admin/disclosures/2020-integrity-plan/withdraw", "/admin/ratings",
                  "/admin/ratings/1"],
     "auditor": ["/admin/audit"],

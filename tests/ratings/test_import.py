@@ -185,3 +185,28 @@ def test_importing_the_same_delivery_twice_changes_nothing(published_app):
     with published_app.app_context():
         import_content(CONTENT_DIR, file_store())
     assert version_count(published_app) == before == 2
+
+
+def test_an_upload_in_the_back_office_is_checked_then_submitted_for_review(published_app, tmp_path):
+    from io import BytesIO
+
+    from tests.admin.conftest import post
+
+    make_staff(published_app, "editor", Role.EDITOR)
+    editor = signed_in(published_app, "editor")
+    edition = edition_file(tmp_path).read_bytes()
+
+    def upload(sheet_bytes: bytes):
+        return post(editor, "/admin/ratings/upload", {
+            "edition": (BytesIO(edition), "2099.yaml"), "sheet": (BytesIO(sheet_bytes), "2099.csv"),
+        }, content_type="multipart/form-data")
+
+    bad = upload((HEADER + "office,94,92,105,93,88,\r\n").encode("gbk"))
+    assert bad.status_code == 400 and "第 2 行 D 列（A3 失信治理）：分数 105 超过满分 100" in bad.get_data(as_text=True)
+    assert version_count(published_app) == 2
+    good = upload((HEADER + "\r\n".join(GOOD_ROWS) + "\r\n").replace("office", "办公室").encode("gbk"))
+    assert good.status_code == 303
+    with published_app.app_context():
+        version = db.session.scalars(select(EditionVersion).where(EditionVersion.state == "submitted")).one()
+        assert (version.edition.slug, version.submitted_by.username) == ("2099", "editor")
+    assert published_app.test_client().get("/ratings/2099/").status_code == 404  # not before review

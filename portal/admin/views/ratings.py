@@ -9,9 +9,34 @@ from portal.ratings import services
 
 
 @bp.get("/ratings")
-@requires(Role.REVIEWER)
+@requires(Role.REVIEWER, Role.EDITOR)
 def ratings_queue():
     return render_template("admin/ratings_queue.html", versions=services.submitted_versions())
+
+
+@bp.route("/ratings/upload", methods=["GET", "POST"])
+@requires(Role.EDITOR)
+def upload_rating():
+    """The evaluator's delivery as two files; checked like `flask ratings import`, then submitted
+    for a reviewer's approval."""
+    if request.method == "GET":
+        return render_template("admin/rating_upload.html")
+    edition, sheet = request.files.get("edition"), request.files.get("sheet")
+    if not edition or not edition.filename or not sheet or not sheet.filename:
+        return render_template("admin/rating_upload.html", message="请选择评价说明（YAML）和评分表（CSV）两个文件。"), 400
+    try:
+        version = services.submit_upload(
+            edition.read(services.MAX_UPLOAD_BYTES + 1), sheet.read(services.MAX_UPLOAD_BYTES + 1), current_staff())
+    except services.DeliveryProblems as exc:
+        return render_template("admin/rating_upload.html", problems=exc.problems,
+                               message="文件有误，未导入任何数据："), 400
+    except services.RatingsError as exc:
+        return render_template("admin/rating_upload.html", message=str(exc)), 400
+    if version is None:
+        flash("与已发布的版本完全相同，无需导入。", "info")
+        return redirect(url_for("admin.ratings_queue"), 303)
+    flash(f"已提交审核：{version.title}（第 {version.number} 版）。", "success")
+    return redirect(url_for("admin.rating_version", version_id=version.id), 303)
 
 
 @bp.get("/ratings/<int:version_id>")
