@@ -6,7 +6,8 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-SAMPLE_VALUES = {"slug": "2020-integrity-plan", "filename": "x.pdf"}
+SAMPLE_VALUES = {"slug": "2020-integrity-plan", "filename": "x.pdf", "edition": "2025", "department": "office",
+                 "number": "1", "version_id": "1", "draft_id": "1", "user_id": "1", "attachment_id": "1"}
 
 
 def every_get_url(app) -> list[str]:
