@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
 from portal.admin import accounts, audit
@@ -46,7 +46,7 @@ def current_staff() -> StaffUser:
 
 @bp.before_request
 def check_access():
-    view = bp_view()
+    view = current_app.view_functions.get(request.endpoint or "")
     g.staff = accounts.session_user(session.get(SESSION_KEY))
     if getattr(view, "is_public", False):
         return None
@@ -62,12 +62,6 @@ def check_access():
                          outcome="denied", detail=request.method)
         abort(403)
     return None
-
-
-def bp_view() -> Callable | None:
-    from flask import current_app
-
-    return current_app.view_functions.get(request.endpoint or "")
 
 
 @bp.after_request
