@@ -212,7 +212,7 @@ class Delivery:
     sheet: ScoreSheet
 
 
-def _same_as(version: EditionVersion, delivery: Delivery) -> bool:
+def _same_as(version: EditionVersion, delivery: Delivery, department_ids: dict[str, int]) -> bool:
     spec, sheet = delivery.spec, delivery.sheet
     stored_scores: dict[str, dict[str, Decimal]] = {}
     for score in version.scores:
@@ -227,15 +227,17 @@ def _same_as(version: EditionVersion, delivery: Delivery) -> bool:
         and [(b.name, b.minimum) for b in version.bands] == [(b.name, b.minimum) for b in spec.bands]
         and stored_scores == sheet.scores
         and {r.department_id: r.text for r in version.responses}
-        == {_department(slug).id: text for slug, text in sheet.responses.items()}
+        == {department_ids[slug]: text for slug, text in sheet.responses.items()}
     )
 
 
-def _department(slug: str) -> Department:
-    department = db.session.scalar(select(Department).where(Department.slug == slug))
-    if department is None:
-        raise RatingsError(f"未知部门 {slug}")
-    return department
+def _department_ids(slugs) -> dict[str, int]:
+    """slug → id for the departments a delivery names, in one query."""
+    slugs = set(slugs)
+    ids = dict(db.session.execute(select(Department.slug, Department.id).where(Department.slug.in_(slugs))).all())
+    if missing := slugs - ids.keys():
+        raise RatingsError(f"未知部门 {', '.join(sorted(missing))}")
+    return ids
 
 
 def add_version(delivery: Delivery, *, state: str, submitted_by=None) -> EditionVersion | None:
@@ -250,7 +252,8 @@ def add_version(delivery: Delivery, *, state: str, submitted_by=None) -> Edition
         db.session.add(edition)
         db.session.flush()
     current = edition.current
-    if current is not None and _same_as(current, delivery):
+    department_ids = _department_ids(sheet.scores.keys() | sheet.responses.keys())
+    if current is not None and _same_as(current, delivery, department_ids):
         return None
     if current is not None and not spec.correction_reason:
         raise RatingsError(f"评价 {spec.slug} 已经发布：更正须在 correction_reason 中写明原因（将公开显示）")
@@ -269,9 +272,9 @@ def add_version(delivery: Delivery, *, state: str, submitted_by=None) -> Edition
                               description=i.description) for n, i in enumerate(spec.indicators)],
         bands=[GradeBand(position=n, name=b.name, minimum=b.minimum)
                for n, b in enumerate(sorted(spec.bands, key=lambda band: band.minimum, reverse=True))],
-        scores=[Score(department_id=_department(slug).id, indicator_code=code, value=value)
+        scores=[Score(department_id=department_ids[slug], indicator_code=code, value=value)
                 for slug, values in sheet.scores.items() for code, value in values.items()],
-        responses=[DepartmentResponse(department_id=_department(slug).id, text=text)
+        responses=[DepartmentResponse(department_id=department_ids[slug], text=text)
                    for slug, text in sheet.responses.items()],
     )
     db.session.add(version)
