@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal.config import Settings
-from portal.extensions import csrf, db, migrate
+from portal.extensions import csrf, db, limiter, migrate
 
 
 def create_app(config: Settings | Mapping | None = None) -> Flask:
@@ -41,10 +41,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import admin, departments, disclosures, ratings, search, web
+    from portal import admin, departments, disclosures, ratings, reports, search, web
     from portal.departments.views import register_profile_section
     from portal.web.views import register_home_section
     from portal.disclosures.search import DisclosureSearch
@@ -58,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ratings.views.bp)
     register_profile_section(app, ratings.views.department_section)
     register_home_section(app, ratings.views.home_section)
+    reports.init_app(app)
     search.register_adapter(app, DisclosureSearch())
     search.register_adapter(app, RatingSearch())
     search.register_adapter(app, CommendationSearch())

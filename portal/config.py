@@ -29,6 +29,15 @@ class Settings:
     content_dir: Path = PROJECT_ROOT / "content"
     search_index_dir: Path = PROJECT_ROOT / "search_index"
     files_dir: Path = INSTANCE_DIR / "files"
+    # Encrypted report attachments: their own folder, outside any static folder.
+    report_files_dir: Path = INSTANCE_DIR / "report-files"
+    # The server-side key of the receipt codes' keyed hashes (and of the rate limiter's daily
+    # address hashes). Not in the database, so a stolen database cannot test receipt codes.
+    receipt_pepper: str = ""
+    # Working days within which a report gets its first answer (受理或不予受理).
+    report_answer_working_days: int = 5
+    # Days after its conclusion that a report and its files are kept before `reports purge`.
+    report_retention_days: int = 730
     debug: bool = False
     page_size: int = 20
     # Request bodies larger than this are refused with a 413 page before any view runs.
@@ -49,6 +58,7 @@ class Settings:
             "SECRET_KEY": "secret_key",
             "DATABASE_URL": "database_url",
             "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri",
+            "RECEIPT_PEPPER": "receipt_pepper",
         }
         for var, field in text_keys.items():
             if environ.get(var):
@@ -57,10 +67,16 @@ class Settings:
             "CONTENT_DIR": "content_dir",
             "SEARCH_INDEX_DIR": "search_index_dir",
             "FILES_DIR": "files_dir",
+            "REPORT_FILES_DIR": "report_files_dir",
         }.items():
             if environ.get(var):
                 values[field] = Path(environ[var]).resolve()
-        for var, field in {"PAGE_SIZE": "page_size", "MAX_CONTENT_LENGTH": "max_content_length"}.items():
+        for var, field in {
+            "PAGE_SIZE": "page_size",
+            "MAX_CONTENT_LENGTH": "max_content_length",
+            "REPORT_ANSWER_WORKING_DAYS": "report_answer_working_days",
+            "REPORT_RETENTION_DAYS": "report_retention_days",
+        }.items():
             if environ.get(var):
                 try:
                     values[field] = int(environ[var])
@@ -82,10 +98,18 @@ class Settings:
                     "PORTAL_ENV=production needs SECRET_KEY: at least 32 random characters "
                     "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
+            if len(self.receipt_pepper) < 32:
+                raise ConfigError(
+                    "PORTAL_ENV=production needs RECEIPT_PEPPER: at least 32 random characters, "
+                    "different from SECRET_KEY and never changed (receipt codes depend on it)"
+                )
             if self.debug:
                 raise ConfigError("PORTAL_ENV=production refuses to run with FLASK_DEBUG on")
-        elif not self.secret_key:
-            settings = dataclasses.replace(settings, secret_key=_local_secret_key())
+        else:
+            if not self.secret_key:
+                settings = dataclasses.replace(settings, secret_key=_local_secret("secret_key"))
+            if not self.receipt_pepper:
+                settings = dataclasses.replace(settings, receipt_pepper=_local_secret("receipt_pepper"))
         if not settings.database_url:
             INSTANCE_DIR.mkdir(exist_ok=True)
             settings = dataclasses.replace(
@@ -126,13 +150,13 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
-def _local_secret_key() -> str:
+def _local_secret(name: str) -> str:
     """A random key kept in instance/, so that all local workers and restarts share it."""
     INSTANCE_DIR.mkdir(exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    path = INSTANCE_DIR / name
     if not path.exists():
         # Written aside then linked into place: two workers starting at once agree on one key.
-        tmp = path.with_name(f".secret_key.{os.getpid()}")
+        tmp = path.with_name(f".{name}.{os.getpid()}")
         tmp.write_text(secrets.token_urlsafe(48))
         tmp.chmod(0o600)
         try:

@@ -1,6 +1,8 @@
 """Extension objects, created unbound and attached to an app in create_app()."""
 import sqlite3
 
+from flask import current_app, request
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -23,6 +25,21 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+def hashed_client_address() -> str:
+    """The rate limiter's key: a keyed hash of the client's address under a key that changes
+    every day, so that no limiter storage (not even Redis) ever holds an address, and
+    yesterday's keys cannot be linked to today's."""
+    from portal.disclosures.history import today
+    from portal.reports.crypto import keyed_hash
+
+    pepper = current_app.extensions["portal.settings"].receipt_pepper
+    return keyed_hash(pepper, f"ratelimit {today().isoformat()}", request.remote_addr or "")
+
+
+# Limits are declared per view (the report form and follow-up); nothing else is limited.
+limiter = Limiter(key_func=hashed_client_address, headers_enabled=False)
 
 
 @event.listens_for(Engine, "connect")

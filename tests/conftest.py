@@ -28,6 +28,16 @@ def cheap_password_hashes():
     passwords.use_cheap_hashes_for_tests()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_desk_key_derivation():
+    """The desk passphrase's Argon2id at minimal cost (tests/reports checks the real cost)."""
+    from portal.reports import crypto
+
+    real = crypto.kdf_cost()
+    crypto.use_cheap_kdf_for_tests()
+    yield real
+
+
 @pytest.fixture(scope="session")
 def postgres_schema_url():
     """A private schema in the test database for this run, dropped at the end, so that parallel
@@ -66,6 +76,8 @@ def make_app(database_url, tmp_path):
             "secret_key": "test-" + secrets.token_hex(16),
             "database_url": database_url,
             "files_dir": tmp_path / "files",
+            "report_files_dir": tmp_path / "report-files",
+            "receipt_pepper": "pepper-" + secrets.token_hex(16),
             "search_index_dir": tmp_path / "search_index",
             "content_dir": CONTENT_DIR,
         }

@@ -285,6 +285,7 @@ def session_user(token: str | None, now: dt.datetime | None = None) -> StaffUser
     if (now - staff_session.last_seen_at > IDLE_TIMEOUT or now - staff_session.created_at > ABSOLUTE_TIMEOUT
             or not user.active):
         staff_session.revoked_at = now
+        staff_session.desk_key = None
         audit.record(user, "session_expired", "staff_user", user.username)
         db.session.commit()
         return None
@@ -295,10 +296,19 @@ def session_user(token: str | None, now: dt.datetime | None = None) -> StaffUser
     return user
 
 
+def active_session(token: str | None) -> StaffSession | None:
+    """The session row of a token that session_user() accepted in this request."""
+    if not token:
+        return None
+    row = db.session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    return row if row is not None and row.revoked_at is None else None
+
+
 def end_session(token: str) -> None:
     staff_session = db.session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
     if staff_session is not None and staff_session.revoked_at is None:
         staff_session.revoked_at = utcnow()
+        staff_session.desk_key = None
         audit.record(staff_session.user, "logout", "staff_user", staff_session.user.username)
         db.session.commit()
 
@@ -307,5 +317,5 @@ def _revoke_all(user: StaffUser) -> None:
     db.session.execute(
         update(StaffSession)
         .where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=utcnow(), desk_key=None)
     )

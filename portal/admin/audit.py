@@ -45,6 +45,17 @@ ACTION_LABELS = {
     "rating_submitted": "提交评价结果",
     "rating_approved": "批准发布评价结果",
     "rating_returned": "退回评价结果",
+    "desk_key_created": "创建举报加密密钥",
+    "desk_unlocked": "解锁举报受理台",
+    "desk_unlock_failed": "解锁举报受理台失败",
+    "report_entered": "登记其他渠道举报",
+    "report_viewed": "查看举报",
+    "report_assigned": "分派举报",
+    "report_status": "变更举报状态",
+    "report_note": "添加内部备注",
+    "report_reply": "答复举报人",
+    "report_file_downloaded": "下载举报附件",
+    "reports_purged": "清除到期举报",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, event
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -89,6 +89,9 @@ class StaffSession(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The report desk's private key while this session has it unlocked, encrypted with a key that
+    # lives only in the browser's session cookie: neither the database nor the cookie alone opens it.
+    desk_key: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     user: Mapped[StaffUser] = relationship(lazy="joined")
 

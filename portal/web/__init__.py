@@ -6,6 +6,7 @@ from flask import Flask
 from portal.web import errors
 from portal.web.markdown import render_markdown
 from portal.web.page_cache import PageCache
+from portal.web.requests import InMemoryUploadsRequest
 from portal.web.sessions import CookieOnDemandSessionInterface
 from portal.web.security import init_security_headers
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     from portal.web import views  # imported here: its pages read the features, which use web's helpers
 
     app.register_blueprint(views.bp)
+    app.request_class = InMemoryUploadsRequest
     PageCache().init_app(app)
     app.session_interface = CookieOnDemandSessionInterface()
     errors.init_error_pages(app)

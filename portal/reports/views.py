@@ -1,0 +1,108 @@
+"""The public side of reporting: the form, the receipt, follow-up and statistics.
+
+Nothing here reads the client's address, User-Agent or Referer; the only thing derived from the
+address is the rate limiter's daily keyed hash (portal.extensions). Pages are never cached.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template, request
+
+from portal.departments.services import list_departments
+from portal.extensions import limiter
+from portal.reports import attachments, receipts, services, statistics
+from portal.reports.models import Anonymity, Category, Status
+
+bp = Blueprint("reports", __name__, url_prefix="/report")
+
+HONEYPOT = "website"
+
+
+@bp.context_processor
+def promises() -> dict:
+    settings = current_app.extensions["portal.settings"]
+    return {"answer_days": settings.report_answer_working_days, "retention_days": settings.report_retention_days}
+
+
+@bp.after_request
+def never_stored(response):
+    # Receipt codes and status pages must not stay in a shared computer's cache or history.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _form_page(form=None, errors=None, message=None, status=200):
+    return render_template(
+        "reports/form.html", form=form or {}, errors=errors or {}, message=message,
+        categories=list(Category), anonymities=list(Anonymity), departments=list_departments(),
+        accepting=services.desk_key() is not None, max_files=attachments.MAX_FILES,
+        max_file_mb=attachments.MAX_FILE_BYTES // 1024 // 1024,
+        min_description=services.MIN_DESCRIPTION,
+    ), status
+
+
+@bp.get("/")
+def form():
+    return _form_page()
+
+
+@bp.post("/")
+@limiter.limit("5 per hour;20 per day", methods=["POST"])
+def submit():
+    form = request.form
+    if form.get(HONEYPOT):
+        return _form_page(form, message="提交未能完成，请检查表单后重试。", status=400)
+    try:
+        entry = services.parse_report_form(form)
+        uploads = services.parse_uploads(request.files.getlist("files"))
+        report, code = services.submit_report(entry, uploads)
+    except services.ReportInvalid as exc:
+        return _form_page(form, exc.errors, "表单中有需要修改的地方，请查看标红的说明。", status=400)
+    except attachments.FileRefused as exc:
+        return _form_page(form, {"files": str(exc)}, str(exc) + " 其他内容已保留，请重新选择文件。", status=400)
+    except services.DeskLocked:
+        return _form_page(form, message="网上举报暂未开通，请拨打 12345 热线。", status=503)
+    return render_template("reports/receipt.html", groups=receipts.grouped(code), report=report,
+                           file_count=len(uploads))
+
+
+def _failed_follow_up() -> bool:
+    return bool(g.get("receipt_refused"))
+
+
+@bp.get("/follow-up")
+def follow_up_form():
+    return render_template("reports/follow_up.html")
+
+
+@bp.post("/follow-up")
+# Only wrong codes count, keyed by the daily address hash: someone guessing is slowed down, other
+# reporters (and this one, once they type the right code) are not.
+@limiter.limit("10 per 10 minutes;50 per day", methods=["POST"], deduct_when=lambda response: _failed_follow_up())
+def follow_up():
+    found = services.find_by_code(request.form.get("receipt", ""))
+    if found is None:
+        g.receipt_refused = True
+        # One answer for a malformed, a mistyped and an unknown code.
+        return render_template("reports/follow_up.html", refused=True), 400
+    report, code = found
+    message, errors = None, {}
+    if request.form.get("action") == "message":
+        try:
+            services.add_reporter_message(report, code, request.form.get("message", ""),
+                                          services.parse_uploads(request.files.getlist("files")))
+            message = "补充内容已提交。"
+        except services.ReportInvalid as exc:
+            errors = exc.errors
+        except attachments.FileRefused as exc:
+            errors = {"files": str(exc)}
+    return render_template(
+        "reports/status.html", report=report, code=code, groups=receipts.grouped(code),
+        messages=services.messages_for_reporter(report, code), message=message, errors=errors,
+        Status=Status, max_files=attachments.MAX_FILES,
+    ), (400 if errors else 200)
+
+
+@bp.get("/statistics")
+def statistics_page():
+    return render_template("reports/statistics.html", table=statistics.monthly(), by_category=statistics.by_category(),
+                           threshold=statistics.SUPPRESS_BELOW)
