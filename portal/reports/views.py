@@ -46,7 +46,8 @@ def form():
 
 
 @bp.post("/")
-@limiter.limit("5 per hour;20 per day", methods=["POST"])
+# Only stored reports count: a form sent back for correction costs the reporter nothing.
+@limiter.limit("5 per hour;20 per day", methods=["POST"], deduct_when=lambda response: response.status_code == 200)
 def submit():
     form = request.form
     if form.get(HONEYPOT):

@@ -14,7 +14,7 @@ from tests.admin.test_publishing import create_draft, draft_state, post
 
 ANY = frozenset(Role)
 PUBLIC = None
-E, R, A, AU = Role.EDITOR, Role.REVIEWER, Role.ADMINISTRATOR, Role.AUDITOR
+E, R, A, AU, H = Role.EDITOR, Role.REVIEWER, Role.ADMINISTRATOR, Role.AUDITOR, Role.REPORT_HANDLER
 
 ACCESS = {
     ("admin.login", "GET"): PUBLIC,
@@ -55,6 +55,20 @@ ACCESS = {
     ("admin.reset_two_factor", "POST"): {A},
     ("admin.audit_log", "GET"): {AU},
     ("admin.audit_csv", "GET"): {AU},
+    ("admin.reports_queue", "GET"): {H},
+    ("admin.desk_key_setup", "GET"): {H},
+    ("admin.desk_key_setup", "POST"): {H},
+    ("admin.unlock_desk", "GET"): {H},
+    ("admin.unlock_desk", "POST"): {H},
+    ("admin.lock_desk", "POST"): {H},
+    ("admin.new_report", "GET"): {H},
+    ("admin.new_report", "POST"): {H},
+    ("admin.report", "GET"): {H},
+    ("admin.assign_report", "POST"): {H},
+    ("admin.change_report_status", "POST"): {H},
+    ("admin.reply_to_reporter", "POST"): {H},
+    ("admin.add_report_note", "POST"): {H},
+    ("admin.report_file", "GET"): {H},
 }
 
 
@@ -84,8 +98,16 @@ def world(admin_app):
 
         bystander_id = accounts.find_user("bystander").id
         db.session.remove()
+    with admin_app.app_context():
+        from portal.reports import services as reports
+
+        reports.create_desk_key("desk passphrase for tests")
+        entry = reports.parse_report_form({"category": "other", "description": "这是一条用于权限测试的举报内容，足够二十个字。",
+                                           "anonymity": "anonymous"})
+        report_id = reports.submit_report(entry, [])[0].id
+        db.session.remove()
     values = {"slug": "2020-integrity-plan", "draft_id": draft_id, "attachment_id": 1, "user_id": bystander_id,
-              "version_id": 1}
+              "version_id": 1, "report_id": report_id, "file_id": 1}
     return admin_app, values
 
 

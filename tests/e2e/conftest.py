@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
     "--metrics-recording-only", "--no-default-browser-check",
 ]
 STAFF_PASSWORD = "e2e passphrase for staff"
+DESK_PASSPHRASE = "e2e passphrase for the report desk"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -53,6 +54,8 @@ def live_server(tmp_path_factory):
         "SECRET_KEY": "e2e-" + "k" * 40,
         "DATABASE_URL": f"sqlite:///{home / 'portal.sqlite3'}",
         "FILES_DIR": str(home / "files"),
+        "REPORT_FILES_DIR": str(home / "report-files"),
+        "RECEIPT_PEPPER": "e2e-pepper-" + "p" * 40,
         "SEARCH_INDEX_DIR": str(home / "search_index"),
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
@@ -60,7 +63,8 @@ def live_server(tmp_path_factory):
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["content", "import"], ["search", "rebuild"],
                     ["users", "create", "chief", "--name", "陈主任", "--role", "administrator",
-                     "--password", STAFF_PASSWORD]):
+                     "--password", STAFF_PASSWORD],
+                    ["reports", "init-key", "--passphrase", DESK_PASSPHRASE]):
         subprocess.run(flask + command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
     log = open(home / "gunicorn.log", "w")
     server = subprocess.Popen(
