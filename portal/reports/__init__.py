@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from portal.reports import commands, views
+    from portal.web.views import register_home_section
 
     app.register_blueprint(views.bp)
+    register_home_section(app, views.home_section)
     app.cli.add_command(commands.reports_cli)

@@ -105,7 +105,7 @@ def parse_report_form(form, staff_entry: bool = False) -> ReportInput:
     if category is None:
         errors["category"] = "请选择举报类别。"
     department = None
-    slug = (form.get("department") or "").strip()
+    slug = clean_text(form.get("department"))
     if slug:
         department = db.session.scalar(select(Department).where(Department.slug == slug[:80]))
         if department is None:
@@ -401,6 +401,8 @@ def assign(report: Report, handler: StaffUser | None, version: int, actor: Staff
 def change_status(report: Report, new: Status, reason: str, version: int, actor: StaffUser) -> None:
     reason = clean_text(reason)
     current = report.status_enum
+    if version != report.version:
+        raise ReportConflict  # judged against what the handler saw, not what is there now
     if new not in TRANSITIONS.get(current, ()):
         raise ReportInvalid({"status": f"“{current.label}”的举报不能改为“{new.label}”。"})
     if new in REASON_REQUIRED and not reason:

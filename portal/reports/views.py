@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, render_template, request
 
 from portal.departments.services import list_departments
 from portal.extensions import limiter
-from portal.reports import attachments, receipts, services, statistics
+from portal.reports import attachments, proof_of_work, receipts, services, statistics
 from portal.reports.models import Anonymity, Category, Status
 
 bp = Blueprint("reports", __name__, url_prefix="/report")
@@ -36,7 +36,8 @@ def _form_page(form=None, errors=None, message=None, status=200):
         categories=list(Category), anonymities=list(Anonymity), departments=list_departments(),
         accepting=services.desk_key() is not None, max_files=attachments.MAX_FILES,
         max_file_mb=attachments.MAX_FILE_BYTES // 1024 // 1024,
-        min_description=services.MIN_DESCRIPTION,
+        min_description=services.MIN_DESCRIPTION, pow_challenge=proof_of_work.new_challenge(),
+        pow_bits=proof_of_work.BITS,
     ), status
 
 
@@ -45,9 +46,21 @@ def form():
     return _form_page()
 
 
+def _proven() -> bool:
+    """Whether this submission carries a solved proof of work (decided once per request)."""
+    if "report_proven" not in g:
+        g.report_proven = proof_of_work.is_proven(request.form.get("pow_challenge", ""), request.form.get("pow_nonce", ""))
+    return g.report_proven
+
+
+def _stored(response) -> bool:
+    # Only stored reports count: a form sent back for correction costs the reporter nothing.
+    return response.status_code == 200
+
+
 @bp.post("/")
-# Only stored reports count: a form sent back for correction costs the reporter nothing.
-@limiter.limit("5 per hour;20 per day", methods=["POST"], deduct_when=lambda response: response.status_code == 200)
+@limiter.limit("5 per hour;20 per day", methods=["POST"], deduct_when=_stored, exempt_when=_proven)
+@limiter.limit("20 per hour;60 per day", methods=["POST"], deduct_when=_stored, exempt_when=lambda: not _proven())
 def submit():
     form = request.form
     if form.get(HONEYPOT):
@@ -107,3 +120,8 @@ def follow_up():
 def statistics_page():
     return render_template("reports/statistics.html", table=statistics.monthly(), by_category=statistics.by_category(),
                            threshold=statistics.SUPPRESS_BELOW)
+
+
+def home_section() -> tuple[str, dict]:
+    """The home page's entry to reporting (UI.md: the home page has a report entry)."""
+    return "reports/_home_section.html", {}

@@ -30,6 +30,9 @@ PUBLIC_PAGES = [
     "/departments/coordination",
     "/honor-roll/",
     "/warnings/",
+    "/report/",
+    "/report/follow-up",
+    "/report/statistics",
 ]
 
 

@@ -132,3 +132,32 @@ def test_uploads_never_spool_to_a_temporary_file(app):
         from flask import request
 
         assert isinstance(request.files["files"].stream, io.BytesIO)
+
+
+def test_shared_rate_limits_in_redis_hold_no_address(desk_app, canaries):
+    """With several workers the limiter keeps its counters in Redis: the keys there are daily
+    keyed hashes, never the address."""
+    import os
+
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("REQUIRE_POSTGRES") or os.environ.get("CI"):
+            pytest.fail("Redis is required here and unreachable at 127.0.0.1:6379")
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    app = desk_app(ratelimit_storage_uri="redis://127.0.0.1:6379/0")
+    from portal.extensions import hashed_client_address, limiter
+
+    limiter.reset()
+    _submit_everything(app, canaries)
+    keys = [key.decode() for key in client.scan_iter("LIMITER*")]
+    assert keys, "the limiter wrote nothing to Redis"
+    with app.test_request_context(environ_base={"REMOTE_ADDR": canaries["address"]}):
+        hashed = hashed_client_address()
+    assert any(hashed in key for key in keys)
+    for key in keys:
+        assert canaries["address"] not in key and canaries["forwarded"] not in key
+    limiter.reset()

@@ -1,0 +1,61 @@
+"""A reporter, with JavaScript off, files a report with evidence and comes back with the code."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, screenshot
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def test_report_with_an_attachment_and_follow_up_without_javascript(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    requested_hosts = set()
+    page.on("request", lambda request: requested_hosts.add(re.sub(r"^https?://([^/]+).*$", r"\1", request.url)))
+
+    page.goto("/")
+    page.get_by_role("link", name="我要举报").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("我要举报")
+    expect(page.get_by_text("不记录您是谁")).to_be_visible()
+    page.get_by_label("举报类别").select_option(label="招标投标")
+    page.get_by_label("被举报的部门").select_option(label="办公室")
+    page.get_by_label("发生时间").fill("2026年11月初")
+    page.get_by_label("发生了什么").fill("某项目招标文件设置明显倾向特定供应商的资质条件，开标前已有人知道中标结果。")
+    page.get_by_label("证据文件（可选）").set_input_files([{"name": "招标文件.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.get_by_label(re.compile("完全匿名")).check()
+    page.get_by_role("button", name="提交举报").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("举报已登记")
+    expect(page.get_by_text("和 1 个文件")).to_be_visible()
+    code = page.locator(".receipt-code").inner_text().replace("-", "").replace("\n", "").strip()
+    assert re.fullmatch(r"[0-9A-Z]{24}", code), code
+    assert code not in page.url
+    screenshot(page, "report-receipt")
+
+    page.get_by_role("link", name="去进度查询页").click()
+    page.get_by_label("回执码").fill(code.lower())
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_text("已登记", exact=True)).to_be_visible()
+    assert code not in page.url
+    page.get_by_label("补充说明").fill("补充：开标日期为11月5日。")
+    page.get_by_role("button", name="提交补充").click()
+    expect(page.get_by_text("补充内容已提交")).to_be_visible()
+    expect(page.get_by_text("补充：开标日期为11月5日。")).to_be_visible()
+    screenshot(page, "report-status")
+    assert requested_hosts == {live_server.split("//", 1)[1]}  # nothing from another host
+    context.close()
+
+
+def test_with_javascript_the_form_solves_its_proof_of_work_and_submits(page):
+    page.goto("/report/")
+    page.get_by_label("举报类别").select_option(label="其他")
+    page.get_by_label("发生了什么").fill("工作人员在窗口办理业务时态度恶劣，多次拒绝受理符合条件的申请材料。")
+    page.get_by_label(re.compile("完全匿名")).check()
+    page.get_by_role("button", name="提交举报").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("举报已登记", timeout=30_000)
