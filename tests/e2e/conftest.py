@@ -41,11 +41,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_home(tmp_path_factory) -> Path:
+    """The live server's folder: its database, files and gunicorn.log (the access log)."""
+    return tmp_path_factory.mktemp("live")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_home):
     """The demo portal under gunicorn; yields its base URL."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
-    home = tmp_path_factory.mktemp("live")
+    home = live_home
     port = _free_port()
     env = {
         **os.environ,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from playwright.sync_api import expect
@@ -13,8 +14,12 @@ pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def test_report_with_an_attachment_and_follow_up_without_javascript(browser, live_server):
-    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN", java_script_enabled=False)
+AGENT = "canary-agent-" + secrets.token_hex(6)
+
+
+def test_report_with_an_attachment_and_follow_up_without_javascript(browser, live_server, live_home):
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN", java_script_enabled=False,
+                                  user_agent=AGENT, extra_http_headers={"X-Forwarded-For": "198.51.100.77"})
     page = context.new_page()
     requested_hosts = set()
     page.on("request", lambda request: requested_hosts.add(re.sub(r"^https?://([^/]+).*$", r"\1", request.url)))
@@ -50,6 +55,10 @@ def test_report_with_an_attachment_and_follow_up_without_javascript(browser, liv
     screenshot(page, "report-status")
     assert requested_hosts == {live_server.split("//", 1)[1]}  # nothing from another host
     context.close()
+    # The server's access log has the requests, but not who made them.
+    log = (live_home / "gunicorn.log").read_text()
+    assert '"POST /report/follow-up HTTP/1.1" 200' in log
+    assert AGENT not in log and "198.51.100.77" not in log and "127.0.0.1 " not in log
 
 
 def test_with_javascript_the_form_solves_its_proof_of_work_and_submits(page):
