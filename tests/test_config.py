@@ -12,14 +12,21 @@ def test_production_refuses_to_start_without_a_real_secret_key():
         Settings.from_env({"PORTAL_ENV": "production", "SECRET_KEY": "change-me"}).finalised()
 
 
+def test_production_refuses_to_start_without_a_receipt_pepper():
+    environ = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 40, "RECEIPT_PEPPER": "short"}
+    with pytest.raises(ConfigError, match="RECEIPT_PEPPER"):
+        Settings.from_env(environ).finalised()
+
+
 def test_production_refuses_debug():
-    environ = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 40, "FLASK_DEBUG": "1"}
+    environ = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 40, "RECEIPT_PEPPER": "p" * 40, "FLASK_DEBUG": "1"}
     with pytest.raises(ConfigError, match="FLASK_DEBUG"):
         Settings.from_env(environ).finalised()
 
 
 def test_production_with_safe_settings_starts():
-    environ = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://", "PORTAL_HTTPS": "1"}
+    environ = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 40, "RECEIPT_PEPPER": "p" * 40,
+               "DATABASE_URL": "sqlite://", "PORTAL_HTTPS": "1"}
     app = create_app(Settings.from_env(environ))
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.debug is False

@@ -67,7 +67,9 @@ def sitemap():
     items = [(url, document.date)
              for adapter in search.adapters().values() for document in adapter.documents()
              if "#" not in (url := adapter.url(document.key, external=True))]  # not parts of a page
-    pages = [url_for(endpoint, _external=True) for endpoint, _ in NAVIGATION if endpoint in current_app.view_functions]
+    # /report/ is kept out of search engines (robots.txt), so it is not offered to them here either.
+    pages = [url_for(endpoint, _external=True) for endpoint, _ in NAVIGATION
+             if endpoint in current_app.view_functions and not endpoint.startswith("reports.")]
     xml = render_template("web/sitemap.xml", pages=pages, items=items, departments=list_departments())
     return Response(xml, mimetype="application/xml")
 
