@@ -214,3 +214,24 @@ def test_purge_deletes_concluded_reports_and_their_files_after_retention(app, cl
         assert db.session.scalar(select(Report)) is not None
         assert list(files_dir.iterdir()) == []
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reports_purged")).detail == "1"
+
+
+def test_a_handler_creates_the_desk_key_once_and_the_form_opens(make_app):
+    app = make_app()
+    make_staff(app, "handler", Role.REPORT_HANDLER)
+    handler = signed_in(app, "handler")
+    public = app.test_client()
+    assert "网上举报暂未开通" in public.get("/report/").get_data(as_text=True)
+    assert handler.get("/admin/reports").get_data(as_text=True).count("尚未创建举报加密密钥") == 1
+    response = post(handler, "/admin/reports/key", {"passphrase": "a long desk passphrase", "confirm": "another one"})
+    assert response.status_code == 400 and "不一致" in response.get_data(as_text=True)
+    response = post(handler, "/admin/reports/key", {"passphrase": "short", "confirm": "short"})
+    assert response.status_code == 400 and "至少 12 个字符" in response.get_data(as_text=True)
+    response = post(handler, "/admin/reports/key", {"passphrase": "a long desk passphrase", "confirm": "a long desk passphrase"})
+    assert response.status_code == 302
+    assert "提交举报" in public.get("/report/").get_data(as_text=True)
+    # A second key would make every earlier report unreadable: the page refuses to make one.
+    assert handler.get("/admin/reports/key").status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "desk_key_created"))
+        assert entry.actor_name == "handler"
