@@ -30,6 +30,7 @@ from whoosh.searching import Searcher
 
 from portal.search.codec import FastCodec
 from portal.search.docsets import FacetTable, QueryReader
+from portal.search.pool import TermPoolSegmentWriter, build_in_parallel
 from portal.search.documents import SearchDocument
 from portal.search.query import HEAD_FIELDS, WORD_FIELDS, ParsedQuery, any_role, build_query, parse_query
 from portal.search.schema import build_schema, document_fields
@@ -42,7 +43,10 @@ WRITE_TIMEOUT_SECONDS = 10.0
 # zlib level 1: as small as the default level 3 on these small posting blocks, and faster to
 # write. (Level 0 saved ~5 ms on a common word's query at 100,000 documents but doubled the
 # index to 2 GB and slowed the rebuild by a fifth, its files being twice as large to write.)
-WRITER_OPTIONS = {"compound": False, "codec": FastCodec(compression=1)}
+# Terms with fewer postings than this in a segment are stored inside their term info
+# (codec.FastPostingsWriter.finish_postings).
+INLINE_LIMIT = 4
+WRITER_OPTIONS = {"compound": False, "codec": FastCodec(compression=1, inlinelimit=INLINE_LIMIT)}
 # Above this many matches a query is "broad": see SearchIndex._rank.
 BROAD_MATCHES = 2_000
 
@@ -253,7 +257,7 @@ class SearchIndex:
             if not self.exists():
                 raise SearchIndexMissing("search index missing")
             ix = whoosh_index.open_dir(str(self.current))
-            writer = ix.writer(**WRITER_OPTIONS)
+            writer = TermPoolSegmentWriter(ix, **WRITER_OPTIONS)
             try:
                 for doc_id in removed_ids + [d.id for d in documents]:
                     writer.delete_by_term("id", doc_id)
@@ -267,23 +271,24 @@ class SearchIndex:
     def rebuild(self, documents: Iterable[SearchDocument], processes: int = 1) -> int:
         """Index `documents` into a new directory, then swap it in; return how many.
 
-        With processes > 1, Whoosh's multiprocessing writer analyses and writes one segment per
-        process in parallel (for the command line; a web worker rebuilds in one process).
+        With processes > 1, one writer process per core analyses and writes a segment each
+        (pool.build_in_parallel; for the command line, a web worker rebuilds in one process).
         """
         with self._write_lock():
             build = self.root / f"build-{dt.datetime.now():%Y%m%dT%H%M%S%f}-{os.getpid()}"
             build.mkdir(parents=True)
             try:
                 ix = whoosh_index.create_in(str(build), build_schema())
+                fields = (document_fields(document) for document in documents)
                 if processes > 1:
-                    writer = ix.writer(procs=processes, multisegment=True, limitmb=128, batchsize=256, **WRITER_OPTIONS)
+                    count = build_in_parallel(ix, fields, processes, limitmb=256, **WRITER_OPTIONS)
                 else:
-                    writer = ix.writer(limitmb=256, **WRITER_OPTIONS)
-                count = 0
-                for document in documents:
-                    writer.add_document(**document_fields(document))
-                    count += 1
-                writer.commit()
+                    writer = TermPoolSegmentWriter(ix, limitmb=256, **WRITER_OPTIONS)
+                    count = 0
+                    for values in fields:
+                        writer.add_document(**values)
+                        count += 1
+                    writer.commit()
             except BaseException:
                 shutil.rmtree(build, ignore_errors=True)
                 raise

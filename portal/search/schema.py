@@ -45,10 +45,24 @@ class ChineseText(TEXT):
 
     def index(self, value, **kwargs):
         boost = self.format.field_boost
-        encode = self.format.encode if isinstance(self.format, Positions) else None
+        if not isinstance(self.format, Positions):
+            for term, places in segmenter().index_positions(value).items():
+                yield term.encode("utf-8"), len(places), len(places) * boost, pack_uint(len(places))
+            return
+        encode, single = self.format.encode, _single_position_values
         for term, places in segmenter().index_positions(value).items():
-            value_bytes = encode(places) if encode else pack_uint(len(places))
+            if len(places) == 1 and places[0] < 65_536:
+                # Most terms occur once in a document: their encoded value depends on the
+                # position alone and is made once per position (the same bytes as encode()).
+                value_bytes = single.get(places[0])
+                if value_bytes is None:
+                    value_bytes = single[places[0]] = encode(places)
+            else:
+                value_bytes = encode(places)
             yield term.encode("utf-8"), len(places), len(places) * boost, value_bytes
+
+
+_single_position_values: dict[int, bytes] = {}
 
 
 def build_schema() -> Schema:
