@@ -81,9 +81,9 @@ def rebuild_kinds(kinds: Iterable[str]) -> bool:
     ))
 
 
-def rebuild() -> int:
+def rebuild(processes: int = 1) -> int:
     documents = itertools.chain.from_iterable(adapter.documents() for adapter in adapters().values())
-    return search_index().rebuild(documents)
+    return search_index().rebuild(documents, processes=processes)
 
 
 def run_search(request: SearchRequest) -> SearchResults:

@@ -1,4 +1,6 @@
 """`flask --app wsgi search rebuild`."""
+import os
+
 import click
 from flask.cli import AppGroup
 
@@ -9,7 +11,9 @@ search_cli = AppGroup("search", help="Maintain the full-text search index.")
 
 @search_cli.command("rebuild")
 @click.option("--if-missing", is_flag=True, help="Only when there is no readable index (for `make run`).")
-def rebuild_command(if_missing: bool) -> None:
+@click.option("--processes", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True,
+              help="Writer processes (one per core by default).")
+def rebuild_command(if_missing: bool, processes: int) -> None:
     """Rebuild the search index from the database (repairs a missing or corrupt index)."""
     index = search.search_index()
     if if_missing:
@@ -19,5 +23,5 @@ def rebuild_command(if_missing: bool) -> None:
             return
         except search.SearchUnavailable:
             pass
-    count = search.rebuild()
+    count = search.rebuild(processes=processes)
     click.echo(f"search index rebuilt: {count} documents in {index.root}")
