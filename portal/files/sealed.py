@@ -6,6 +6,7 @@ the files under REPORT_FILES_DIR, outside any static folder.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -36,6 +37,10 @@ class SealedFileStore:
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(ciphertext)
+        # Times are kept to the day: the file's access and modification times say midnight.
+        # (The inode's change time cannot be set from user space; sweep() relies on it.)
+        midnight = time.mktime(dt.date.today().timetuple())
+        os.utime(tmp, (midnight, midnight))
         os.replace(tmp, self._path(name))
         return name
 
@@ -53,7 +58,7 @@ class SealedFileStore:
         cutoff = time.time() - older_than_seconds
         removed = 0
         for path in self.root.iterdir():
-            if path.name in keep or not path.is_file() or path.stat().st_mtime > cutoff:
+            if path.name in keep or not path.is_file() or path.stat().st_ctime > cutoff:
                 continue
             path.unlink(missing_ok=True)
             removed += 1

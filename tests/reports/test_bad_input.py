@@ -136,3 +136,17 @@ def test_thirty_wrong_codes_are_slowed_down_without_locking_out_others(client, a
 def test_submissions_are_rate_limited_per_address(client):
     statuses = [submit(client).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
+
+
+def test_follow_up_fields_survive_hostile_strings(client, app):
+    from tests.reports.conftest import follow_up, receipt_code
+
+    code = receipt_code(submit(client))
+    for number, value in enumerate(hostile_strings()[::11] + XSS):
+        client.environ_base["REMOTE_ADDR"] = f"10.1.{number // 250}.{number % 250}"  # not the limiter's test
+        for response in (follow_up(client, value), follow_up(client, code, action="message", message=value)):
+            body = response.get_data(as_text=True)
+            assert response.status_code in (200, 400), value
+            for payload in XSS:
+                if payload in value and "<" in payload:
+                    assert payload not in body, payload

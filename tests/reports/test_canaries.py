@@ -106,6 +106,17 @@ def test_no_canary_anywhere(app, canaries, private_tmp, caplog, database_url, tm
         assert canary not in logs, f"{name} in the logs"
 
 
+def test_stored_files_say_only_the_day(app, canaries):
+    import datetime as dt
+
+    _submit_everything(app, canaries)
+    files = list(app.extensions["portal.settings"].report_files_dir.iterdir())
+    assert files
+    for path in files:
+        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime)
+        assert stamp.time() == dt.time(0, 0) and stamp.date() == dt.date.today()
+
+
 def test_what_the_reporter_wrote_is_readable_only_with_the_desk_key(app, canaries):
     from portal.reports import services
     from portal.reports.models import Report
