@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.reports.models import Category, Report, Status
 
 SUPPRESS_BELOW = 3
+COUNTED = ("received", "accepted", "concluded")
 MONTHS = 12
 _ACCEPTED = {Status.ACCEPTED.value, Status.TRANSFERRED.value, Status.CONCLUDED.value}
 
@@ -24,6 +25,7 @@ class Counts:
     concluded: int = 0
     answer_due: int = 0  # answered, or past the deadline without an answer
     answered_on_time: int = 0
+    hidden: set[str] = dataclasses.field(default_factory=set)  # secondary suppression
 
     def add(self, status: str, received_on: dt.date, answered_on: dt.date | None, due_on: dt.date, on: dt.date):
         self.received += 1
@@ -34,7 +36,7 @@ class Counts:
             self.answered_on_time += answered_on is not None and answered_on <= due_on
 
     def shown(self, name: str) -> str:
-        return suppressed(getattr(self, name))
+        return "*" if name in self.hidden else suppressed(getattr(self, name))
 
     @property
     def on_time_share(self) -> str:
@@ -45,6 +47,19 @@ class Counts:
 
 def suppressed(count: int) -> str:
     return f"<{SUPPRESS_BELOW}" if 0 < count < SUPPRESS_BELOW else str(count)
+
+
+def _hide_complements(rows: list[Counts]) -> None:
+    """Secondary suppression: a column with exactly one "<3" cell would give it away to anyone
+    subtracting the others from the column's total (the two tables share their totals), so the
+    smallest other non-zero cell of that column is hidden too."""
+    for name in COUNTED:
+        small = [row for row in rows if 0 < getattr(row, name) < SUPPRESS_BELOW]
+        if len(small) != 1:
+            continue
+        others = [row for row in rows if getattr(row, name) >= SUPPRESS_BELOW]
+        if others:
+            min(others, key=lambda row: getattr(row, name)).hidden.add(name)
 
 
 def _first_month(on: dt.date) -> dt.date:
@@ -71,6 +86,7 @@ def monthly(on: dt.date | None = None) -> list[tuple[str, Counts]]:
     while month <= on:
         result.append((month.strftime("%Y-%m"), months.get(month.strftime("%Y-%m"), Counts())))
         month = (month + dt.timedelta(days=32)).replace(day=1)
+    _hide_complements([counts for _, counts in result])
     return result[::-1]
 
 
@@ -80,4 +96,6 @@ def by_category(on: dt.date | None = None) -> list[tuple[Category, Counts]]:
     categories: dict[str, Counts] = defaultdict(Counts)
     for received_on, status, answered_on, due_on, category in _rows(on):
         categories[category].add(status, received_on, answered_on, due_on, on)
-    return [(category, categories.get(category.value, Counts())) for category in Category]
+    result = [(category, categories.get(category.value, Counts())) for category in Category]
+    _hide_complements([counts for _, counts in result])
+    return result
