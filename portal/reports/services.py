@@ -268,6 +268,8 @@ def messages_for_reporter(report: Report, code: str) -> list[VisibleMessage]:
 
 
 def add_reporter_message(report: Report, code: str, text: str, uploads: list[Upload]) -> None:
+    if report.status_enum.is_final:
+        raise ReportInvalid({"message": "这件举报已经办结，不能再补充；如有新情况请重新举报。"})
     text = clean_text(text)
     if not text and not uploads:
         raise ReportInvalid({"message": "请填写补充内容或选择文件。"})

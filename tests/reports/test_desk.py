@@ -103,6 +103,8 @@ def test_full_flow_reporter_and_desk(app, client, handler):
          {"status": "concluded", "reason": "经查属实，已责令整改。", "version": _version(app, report_id)})
     seen = follow_up(client, code).get_data(as_text=True)
     assert "已办结" in seen and "已转市纪委监委" in seen and "补充说明" not in seen  # no more messages
+    refused = follow_up(client, code, action="message", message="再补充一句。")
+    assert refused.status_code == 400 and "已经办结" in refused.get_data(as_text=True)
 
     with app.app_context():
         entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "report")))
