@@ -70,6 +70,8 @@ def live_server(live_home):
     for command in (["db", "upgrade"], ["content", "import"], ["search", "rebuild"],
                     ["users", "create", "chief", "--name", "陈主任", "--role", "administrator",
                      "--password", STAFF_PASSWORD],
+                    ["users", "create", "desk.handler", "--name", "赵受理", "--role", "report_handler",
+                     "--password", STAFF_PASSWORD],
                     ["reports", "init-key", "--passphrase", DESK_PASSPHRASE]):
         subprocess.run(flask + command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
     log = open(home / "gunicorn.log", "w")

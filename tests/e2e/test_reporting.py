@@ -5,7 +5,7 @@ import re
 import secrets
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DESKTOP, screenshot
 
@@ -68,3 +68,72 @@ def test_with_javascript_the_form_solves_its_proof_of_work_and_submits(page):
     page.get_by_label(re.compile("完全匿名")).check()
     page.get_by_role("button", name="提交举报").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("举报已登记", timeout=30_000)
+
+
+def _file_report(browser, live_server, description: str) -> str:
+    """A reporter without JavaScript files a report; returns the receipt code."""
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/report/")
+    page.get_by_label("举报类别").select_option(label="行政审批超时")
+    page.get_by_label("发生了什么").fill(description)
+    page.get_by_label(re.compile("完全匿名")).check()
+    page.get_by_role("button", name="提交举报").click()
+    code = page.locator(".receipt-code").inner_text().replace("-", "").replace("\n", "").strip()
+    context.close()
+    return code
+
+
+def _follow_up(browser, live_server, code: str) -> Page:
+    page = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN", java_script_enabled=False).new_page()
+    page.goto("/report/follow-up")
+    page.get_by_label("回执码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    return page
+
+
+def test_the_desk_answers_and_the_reporter_reads_it(browser, live_server):
+    from tests.e2e.conftest import DESK_PASSPHRASE, STAFF_PASSWORD
+    from tests.e2e.test_accessibility import _violations
+    from tests.e2e.test_journeys import _enrol, _login
+
+    description = "办证窗口超过承诺时限十五个工作日仍未办结，工作人员称需要找熟人。"
+    code = _file_report(browser, live_server, description)
+
+    # The handler's browser bypasses the CSP only so that axe can be injected (the desk pages
+    # carry no script; the CSP is exercised by the other journeys).
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN", bypass_csp=True)
+    desk = context.new_page()
+    _login(desk, "desk.handler", STAFF_PASSWORD)
+    _enrol(desk)
+
+    def accessible(name: str) -> None:
+        problems = [f"{v['id']}: {v['help']} → {[n['target'] for n in v['nodes']][:3]}" for v in _violations(desk)]
+        assert problems == [], name
+        screenshot(desk, name)
+
+    desk.get_by_role("link", name="举报受理台").first.click()
+    accessible("desk-queue")
+    desk.get_by_role("link", name="输入口令解锁").click()
+    accessible("desk-unlock")
+    desk.get_by_label("受理台口令").fill(DESK_PASSPHRASE)
+    desk.get_by_role("button", name="解锁").click()
+    expect(desk.locator(".flash-success")).to_contain_text("受理台已解锁")
+    desk.locator("table.data-table a").last.click()
+    expect(desk.locator(".thread-text").first).to_contain_text(description)
+    accessible("desk-report")
+    desk.get_by_label("已受理").check()
+    desk.get_by_label(re.compile("^说明")).fill("已受理，10个工作日内核查并答复。")
+    desk.get_by_role("button", name="变更状态").click()
+    expect(desk.locator(".flash-success")).to_contain_text("已受理")
+    desk.get_by_label(re.compile("^答复")).fill("请问涉及的是哪一个办证窗口？")
+    desk.get_by_role("button", name="发送答复").click()
+    desk.goto("/admin/reports/new")
+    accessible("desk-new-report")
+    context.close()
+
+    reporter = _follow_up(browser, live_server, code)
+    expect(reporter.locator(".report-status")).to_have_text("已受理")
+    expect(reporter.get_by_text("已受理，10个工作日内核查并答复。")).to_be_visible()
+    expect(reporter.get_by_text("请问涉及的是哪一个办证窗口？")).to_be_visible()
+    screenshot(reporter, "report-answered")
