@@ -4,11 +4,12 @@ again if it fails, so a report is stored whole or not at all.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -194,20 +195,19 @@ def submit_report(entry: ReportInput, uploads: list[Upload], actor: StaffUser | 
     return report, code
 
 
-class _files_kept_only_on_commit:
-    """Collects the names of files written in a block; deletes them if the block fails."""
-
-    def __enter__(self) -> list[str]:
-        self.written: list[str] = []
-        return self.written
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is not None:
-            db.session.rollback()
-            store = sealed_file_store()
-            for name in self.written:
-                store.delete(name)
-        return False
+@contextlib.contextmanager
+def _files_kept_only_on_commit() -> Iterator[list[str]]:
+    """Collects the names of files written in the block; if the block fails, the transaction is
+    rolled back and the files are deleted: a report is stored whole or not at all."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        db.session.rollback()
+        store = sealed_file_store()
+        for name in written:
+            store.delete(name)
+        raise
 
 
 def _attach(report: Report, uploads: list[Upload], public_key: bytes, written: list[str]) -> None:

@@ -31,7 +31,6 @@ class TermPool:
         self.size = 0
         self.limit = limitmb * 1024 * 1024 // _BYTES_PER_POSTING
         self.runs: list[str] = []
-        self.fieldnames: set[str] = set()
         self.unsorted: set[tuple[str, bytes]] = set()
 
     def add(self, item) -> None:
@@ -76,7 +75,6 @@ class TermPool:
             for key in sorted(self.terms):
                 marshal.dump((key, self.terms[key]), handle)
         self.runs.append(path)
-        self.fieldnames.update(name for name, _ in self.terms)
         self.terms, self.size = {}, 0
 
     def _sort_unsorted(self) -> None:
@@ -97,7 +95,6 @@ class TermPool:
 
     def grouped(self) -> Iterator[tuple[str, bytes, list]]:
         """(fieldname, term, postings in document order) for every term, in term order."""
-        self.fieldnames.update(name for name, _ in self.terms)
         self._sort_unsorted()
         if not self.runs:
             for key in sorted(self.terms):
@@ -115,11 +112,6 @@ class TermPool:
             gathered.extend(postings)
         if current is not None:
             yield current[0], current[1], gathered
-
-    def iter_postings(self) -> Iterator[tuple]:
-        for fieldname, term, postings in self.grouped():
-            for docnum, weight, value in postings:
-                yield fieldname, term, docnum, weight, value
 
     def cleanup(self) -> None:
         for path in self.runs:

@@ -4,17 +4,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal.admin.access import bp, current_staff, requires
+from portal.admin.views.forms import submitted_version
 from portal.admin.models import Role
 from portal.content.records import DISCLOSURE_MODES, VALIDITIES
 from portal.departments.services import list_departments
 from portal.disclosures import publishing, services
 from portal.disclosures.publishing import PublishingError
 from portal.files import file_store
-
-
-def _version() -> int:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
 
 
 def _draft_or_404(draft_id: int):
@@ -85,7 +81,7 @@ def edit_draft(draft_id: int):
     if "preview" in request.form:
         return _form_page(draft, form, preview=True)
     try:
-        publishing.save_draft(draft.id, form, current_staff(), _version())
+        publishing.save_draft(draft.id, form, current_staff(), submitted_version())
     except PublishingError as exc:
         return _form_page(draft, form, exc)
     flash("草稿已保存。", "success")
@@ -116,7 +112,7 @@ def add_attachment(draft_id: int):
     data = upload.read(publishing.MAX_UPLOAD_BYTES + 1)
     return _after(
         lambda: publishing.add_attachment(draft.id, upload.filename, data, request.form.get("title", ""),
-                                          current_staff(), _version(), file_store()),
+                                          current_staff(), submitted_version(), file_store()),
         draft.id, "附件已上传。",
     )
 
@@ -125,7 +121,7 @@ def add_attachment(draft_id: int):
 @requires(Role.EDITOR)
 def remove_attachment(draft_id: int, attachment_id: int):
     draft = _draft_or_404(draft_id)
-    return _after(lambda: publishing.remove_attachment(draft.id, attachment_id, current_staff(), _version()),
+    return _after(lambda: publishing.remove_attachment(draft.id, attachment_id, current_staff(), submitted_version()),
                   draft.id, "附件已删除。")
 
 
@@ -133,7 +129,7 @@ def remove_attachment(draft_id: int, attachment_id: int):
 @requires(Role.EDITOR)
 def submit_draft(draft_id: int):
     draft = _draft_or_404(draft_id)
-    return _after(lambda: publishing.submit_draft(draft.id, current_staff(), _version()),
+    return _after(lambda: publishing.submit_draft(draft.id, current_staff(), submitted_version()),
                   draft.id, "已提交审核。审核人批准后即公开发布。")
 
 
@@ -141,7 +137,7 @@ def submit_draft(draft_id: int):
 @requires(Role.REVIEWER)
 def approve_draft(draft_id: int):
     draft = _draft_or_404(draft_id)
-    return _after(lambda: publishing.approve_draft(draft.id, current_staff(), _version(), file_store()),
+    return _after(lambda: publishing.approve_draft(draft.id, current_staff(), submitted_version(), file_store()),
                   draft.id, "已批准并发布。", target="public")
 
 
@@ -150,7 +146,7 @@ def approve_draft(draft_id: int):
 def return_draft(draft_id: int):
     draft = _draft_or_404(draft_id)
     return _after(lambda: publishing.return_draft(draft.id, current_staff(), request.form.get("comment", ""),
-                                                  _version()),
+                                                  submitted_version()),
                   draft.id, "已退回作者修改。")
 
 

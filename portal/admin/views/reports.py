@@ -13,6 +13,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 
 from portal.admin import accounts, audit
 from portal.admin.access import SESSION_KEY, bp, current_staff, requires
+from portal.admin.views.forms import submitted_version
 from portal.admin.models import Role
 from portal.departments.services import list_departments
 from portal.disclosures.history import today
@@ -36,11 +37,6 @@ def _desk_private_key() -> bytes | None:
 
 def _report_or_404(report_id: int):
     return services.get_report(report_id) or abort(404)
-
-
-def _version() -> int:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
 
 
 def _handlers():
@@ -176,7 +172,7 @@ def assign_report(report_id: int):
         handler = next((h for h in _handlers() if str(h.id) == handler_id), None)
         if handler_id and handler is None:
             raise services.ReportInvalid({"handler": "请选择一位举报受理人。"})
-        services.assign(record, handler, _version(), staff)
+        services.assign(record, handler, submitted_version(), staff)
         return "已分派。" if handler else "已取消分派。"
     return _act_on(report_id, act)
 
@@ -188,7 +184,7 @@ def change_report_status(report_id: int):
         new = next((s for s in Status if s.value == request.form.get("status")), None)
         if new is None:
             raise services.ReportInvalid({"status": "请选择新的状态。"})
-        services.change_status(record, new, request.form.get("reason", ""), _version(), staff)
+        services.change_status(record, new, request.form.get("reason", ""), submitted_version(), staff)
         return f"状态已改为“{new.label}”，举报人凭回执码可以看到。"
     return _act_on(report_id, act)
 
@@ -196,18 +192,19 @@ def change_report_status(report_id: int):
 @bp.post("/reports/<int:report_id>/reply")
 @requires(Role.REPORT_HANDLER)
 def reply_to_reporter(report_id: int):
-    def act(record, staff):
-        services.add_desk_message(record, MessageKind.REPLY, request.form.get("text", ""), staff)
-        return "已答复举报人。"
-    return _act_on(report_id, act)
+    return _add_message(report_id, MessageKind.REPLY, "已答复举报人。")
 
 
 @bp.post("/reports/<int:report_id>/note")
 @requires(Role.REPORT_HANDLER)
 def add_report_note(report_id: int):
+    return _add_message(report_id, MessageKind.NOTE, "内部备注已保存（举报人看不到）。")
+
+
+def _add_message(report_id: int, kind: MessageKind, done: str):
     def act(record, staff):
-        services.add_desk_message(record, MessageKind.NOTE, request.form.get("text", ""), staff)
-        return "内部备注已保存（举报人看不到）。"
+        services.add_desk_message(record, kind, request.form.get("text", ""), staff)
+        return done
     return _act_on(report_id, act)
 
 
