@@ -29,7 +29,8 @@ class Settings:
     content_dir: Path = PROJECT_ROOT / "content"
     search_index_dir: Path = PROJECT_ROOT / "search_index"
     files_dir: Path = INSTANCE_DIR / "files"
-    # Encrypted report attachments: their own folder, outside any static folder.
+    # Where report files were kept before they moved into the database (migration 0006 reads it
+    # once); nothing is written there any more.
     report_files_dir: Path = INSTANCE_DIR / "report-files"
     # The server-side key of the receipt codes' keyed hashes (and of the rate limiter's daily
     # address hashes). Not in the database, so a stolen database cannot test receipt codes.

@@ -1,7 +1,6 @@
 """Extension objects, created unbound and attached to an app in create_app()."""
 import sqlite3
 
-from flask import current_app, request
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -9,6 +8,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from portal.ratelimit import ALIGNED_STRATEGY, hashed_client
 
 
 class Base(DeclarativeBase):
@@ -28,18 +29,15 @@ csrf = CSRFProtect()
 
 
 def hashed_client_address() -> str:
-    """The rate limiter's key: a keyed hash of the client's address under a key that changes
-    every day, so that no limiter storage (not even Redis) ever holds an address, and
-    yesterday's keys cannot be linked to today's."""
-    from portal.disclosures.history import today
-    from portal.reports.crypto import keyed_hash
-
-    pepper = current_app.extensions["portal.settings"].receipt_pepper
-    return keyed_hash(pepper, f"ratelimit {today().isoformat()}", request.remote_addr or "")
+    """The rate limiter's key: a keyed hash of the client's address (its /64 for IPv6) under a
+    random key made for the day and kept only in the limiter's storage (portal.ratelimit), so
+    that no limiter storage, Redis included, ever holds an address or a reversible hash of one."""
+    return hashed_client(limiter.storage)
 
 
-# Limits are declared per view (the report form and follow-up); nothing else is limited.
-limiter = Limiter(key_func=hashed_client_address, headers_enabled=False)
+# Limits are declared per view (the report form and follow-up, the login); nothing else is
+# limited. Windows are aligned to fixed clock boundaries (portal.ratelimit).
+limiter = Limiter(key_func=hashed_client_address, headers_enabled=False, strategy=ALIGNED_STRATEGY)
 
 
 @event.listens_for(Engine, "connect")

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from zoneinfo import ZoneInfo
 
 from portal.disclosures.models import DISCLOSURE_MODE_LABELS, VALIDITY_LABELS
 
-BUREAU_TIMEZONE = ZoneInfo("Asia/Shanghai")
 MAX_DIFF_LINES = 200
 FIELD_LABELS = {
     "title": "标题",
@@ -23,11 +21,6 @@ FIELD_LABELS = {
     "attachments": "附件",
     "demo": "示例标记",
 }
-
-
-def today() -> dt.date:
-    """The date in Meizhou: a correction made at 07:00 there is dated that day, not the UTC one."""
-    return dt.datetime.now(BUREAU_TIMEZONE).date()
 
 
 def display_values(values: dict) -> dict[str, str]:

@@ -21,7 +21,7 @@ from portal.content.loader import check_disclosure_fields
 from portal.content.records import DISCLOSURE_MODES, VALIDITIES, AttachmentRecord, DisclosureRecord
 from portal.departments.models import Department
 from portal.disclosures import services
-from portal.disclosures.history import today
+from portal.clock import today
 from portal.disclosures.models import Disclosure, DisclosureDraft, DisclosureRevision, DraftAttachment
 from portal.disclosures.search import KIND, search_document
 from portal.extensions import db

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 
 from sqlalchemy import Select, extract, func, select
 
+from portal.clock import today
 from portal.content.records import AttachmentRecord, DisclosureRecord
 from portal.departments.models import Department
-from portal.disclosures.history import describe_changes, today
+from portal.disclosures.history import describe_changes
 from portal.disclosures.models import Attachment, Disclosure, DisclosureRevision, disclosure_departments
 from portal.extensions import db
 from portal.files import FileStore, check_attachment

@@ -1,69 +1,69 @@
-"""Encrypted report files: the one owner of their bytes on disk.
+"""Encrypted report files: the one owner of their bytes.
 
-The store only ever receives ciphertext (portal.reports encrypts before it writes), names each
-file itself with a random name (a reporter's file name never reaches the file system), and keeps
-the files under REPORT_FILES_DIR, outside any static folder.
+The store only ever receives ciphertext (portal.reports encrypts before it writes) and names each
+file itself with a random name (a reporter's file name never reaches storage).
+
+The bytes live in the database, in the same transaction as the report that refers to them. Two
+promises need that: a report is stored whole or not at all (no file without its row, no row
+without its file, whatever fails), and no trace is finer than the day (a file on disk carries an
+inode change time to the nanosecond that user space cannot set, and its folder's modification
+time moves with every report). A database row carries no time; every host sharing the database
+reads the same files.
 """
 from __future__ import annotations
 
-import datetime as dt
-import os
 import re
 import secrets
-import tempfile
-import time
-from pathlib import Path
+from collections.abc import Iterable
 
-from flask import current_app
+from sqlalchemy import LargeBinary, String, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
 
 _NAME_RE = re.compile(r"[0-9a-f]{32}")
 
 
-class SealedFileStore:
-    def __init__(self, root: Path):
-        self.root = Path(root)
+class SealedFile(db.Model):
+    __tablename__ = "sealed_files"
 
-    def _path(self, name: str) -> Path:
-        if not _NAME_RE.fullmatch(name):
-            raise ValueError("not a stored file name")
-        return self.root / name
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def _checked(name: str) -> str:
+    if not _NAME_RE.fullmatch(name or ""):
+        raise ValueError("not a stored file name")
+    return name
+
+
+class SealedFileStore:
+    """Put, read and delete ciphertexts by name, inside the caller's transaction."""
 
     def put(self, ciphertext: bytes) -> str:
-        """Store `ciphertext` under a new random name and return the name."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Store `ciphertext` under a new random name (committed with the caller's transaction)."""
         name = secrets.token_hex(16)
-        # Written aside, then renamed: a reader never sees half a file, and a write that dies
-        # leaves only a ".incoming-" file that sweep() removes.
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(ciphertext)
-        # Times are kept to the day: the file's access and modification times say midnight.
-        # (The inode's change time cannot be set from user space; sweep() relies on it.)
-        midnight = time.mktime(dt.date.today().timetuple())
-        os.utime(tmp, (midnight, midnight))
-        os.replace(tmp, self._path(name))
+        db.session.add(SealedFile(name=name, data=ciphertext))
         return name
 
     def read(self, name: str) -> bytes:
-        return self._path(name).read_bytes()
+        data = db.session.scalar(select(SealedFile.data).where(SealedFile.name == _checked(name)))
+        if data is None:
+            raise FileNotFoundError(name)
+        return data
 
-    def delete(self, name: str) -> None:
-        self._path(name).unlink(missing_ok=True)
+    def delete(self, names: Iterable[str]) -> None:
+        names = [_checked(name) for name in names]
+        if names:
+            db.session.execute(delete(SealedFile).where(SealedFile.name.in_(names)))
 
-    def sweep(self, keep: set[str], older_than_seconds: float = 3600) -> int:
-        """Delete files no record refers to (an interrupted write), if older than an hour so that
-        a request still in flight keeps its files. Returns how many were deleted."""
-        if not self.root.is_dir():
-            return 0
-        cutoff = time.time() - older_than_seconds
-        removed = 0
-        for path in self.root.iterdir():
-            if path.name in keep or not path.is_file() or path.stat().st_ctime > cutoff:
-                continue
-            path.unlink(missing_ok=True)
-            removed += 1
-        return removed
+    def sweep(self, keep: set[str]) -> int:
+        """Delete stored files no record refers to. Returns how many were deleted."""
+        orphans = [name for name in db.session.scalars(select(SealedFile.name)) if name not in keep]
+        for start in range(0, len(orphans), 500):
+            self.delete(orphans[start:start + 500])
+        return len(orphans)
 
 
 def sealed_file_store() -> SealedFileStore:
-    return SealedFileStore(current_app.extensions["portal.settings"].report_files_dir)
+    return SealedFileStore()

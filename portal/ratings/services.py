@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from portal import search
 from portal.admin import audit
 from portal.departments.models import Department
-from portal.disclosures.history import today
+from portal.clock import today
 from portal.extensions import db
 from portal.ratings.importer import EditionSpec, ScoreSheet, read_edition, read_scores
 from portal.ratings.models import (

@@ -2,16 +2,31 @@
 
 A reporter's file name is never trusted: the type comes from the bytes, the file is stored under
 a random name, and it is offered to staff under a generated name with the right extension.
+
+Work per file is bounded (SECURITY.md, "Every page"): an image's pixel count is read from its
+header before anything is decoded, an office file's member count and declared size from its
+zip directory, and the metadata-free copy is made in a child process with a memory and CPU
+limit and a wall-clock timeout (portal/reports/sanitiser.py). A file that cannot be copied
+within them is refused with a message; the worker never waits past the timeout.
 """
 from __future__ import annotations
 
 import dataclasses
 import io
+import subprocess  # nosec B404 - runs this package's own sanitiser with a fixed argument list
+import sys
 import unicodedata
 import zipfile
+from pathlib import Path
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
+# Well below Pillow's own bomb limit (89 MP): 40 MP is a 7,300 × 5,500 photograph.
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_ZIP_MEMBERS = 2_000
+MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
+SANITISER = Path(__file__).with_name("sanitiser.py")
+SANITISER_TIMEOUT_SECONDS = 15
 
 
 class FileRefused(ValueError):
@@ -26,12 +41,13 @@ class Upload:
     media_type: str
 
 
-def _zip_with(data: bytes, prefix: str) -> bool:
+def _zip_members(data: bytes) -> list[zipfile.ZipInfo] | None:
+    """The zip directory (read, never decompressed), or None for a damaged archive."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return any(name.startswith(prefix) for name in archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return False
+            return archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):
+        return None
 
 
 def _plain_text(data: bytes) -> bool:
@@ -56,9 +72,10 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     if data.startswith(b"\xff\xd8\xff"):
         return "jpg", "image/jpeg"
     if data.startswith(b"PK\x03\x04"):
-        if _zip_with(data, "word/"):
+        names = [member.filename for member in _zip_members(data) or ()]
+        if any(name.startswith("word/") for name in names):
             return "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        if _zip_with(data, "xl/"):
+        if any(name.startswith("xl/") for name in names):
             return "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return None
     if _plain_text(data):
@@ -84,47 +101,56 @@ def check(filename: str, data: bytes) -> Upload:
             f"文件“{clean_name(filename)}”的内容不是允许的类型。可以提交 PDF、JPG、PNG 图片、"
             "Word（docx）、Excel（xlsx）或纯文本文件。"
         )
-    return Upload(clean_name(filename), data, *kind)
+    upload = Upload(clean_name(filename), data, *kind)
+    _check_bounds(upload)
+    return upload
+
+
+def _check_bounds(upload: Upload) -> None:
+    """Refuse what would cost more than a bounded amount of work to copy or open."""
+    if upload.media_type.startswith("image/"):
+        pixels = _pixel_count(upload.data)
+        if pixels is None or pixels > MAX_IMAGE_PIXELS:
+            raise FileRefused(
+                f"图片“{upload.name}”的尺寸过大或无法识别（不超过 {MAX_IMAGE_PIXELS // 10_000} 万像素），"
+                "请缩小后重新提交。"
+            )
+    elif upload.extension in ("docx", "xlsx"):
+        members = _zip_members(upload.data) or []
+        if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_ZIP_UNCOMPRESSED:
+            raise FileRefused(f"文件“{upload.name}”解压后过大或包含的部分过多，请另存为 PDF 后重新提交。")
+
+
+def _pixel_count(data: bytes) -> int | None:
+    """Width × height from the image's header; nothing is decoded."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Exception:  # noqa: BLE001 - damaged, hostile or over Pillow's own bomb limit
+        return None
+    return width * height
 
 
 def metadata_free_copy(upload: Upload) -> bytes | None:
-    """A copy without EXIF/XMP (images) or document information (PDF), or None when the file is
-    of another type or cannot be rewritten; the original is always kept as evidence."""
-    try:
-        if upload.media_type in ("image/png", "image/jpeg"):
-            return _image_copy(upload)
-        if upload.media_type == "application/pdf":
-            return _pdf_copy(upload.data)
-    except Exception:  # a damaged or hostile file: no copy, the original stays  # noqa: BLE001
+    """A copy without EXIF/XMP (images) or document information (PDF), or None for other types;
+    the original is always kept as evidence. Made in a child process with fixed memory and
+    time; FileRefused when the file cannot be copied within them (a decompression bomb, a PDF
+    of thousands of pages). A damaged file gets no copy; its original is kept."""
+    if upload.media_type not in ("image/png", "image/jpeg", "application/pdf"):
         return None
-    return None
-
-
-def _image_copy(upload: Upload) -> bytes:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(upload.data)) as image:
-        image.load()
-        # Only the pixels are carried over: EXIF (GPS, camera serial), XMP and text chunks stay behind.
-        pixels = Image.frombytes(image.mode, image.size, image.tobytes())
-        if image.mode == "P":
-            pixels.putpalette(image.getpalette())
-        out = io.BytesIO()
-        if upload.media_type == "image/png":
-            pixels.save(out, format="PNG")
-        else:
-            pixels.convert("RGB").save(out, format="JPEG", quality=92)
-        return out.getvalue()
-
-
-def _pdf_copy(data: bytes) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-
-    reader = PdfReader(io.BytesIO(data))
-    writer = PdfWriter()
-    for page in reader.pages:
-        writer.add_page(page)
-    writer.metadata = None
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    try:
+        done = subprocess.run(  # nosec B603 - fixed argv: this interpreter and the package's own script
+            [sys.executable, "-I", str(SANITISER), upload.media_type],
+            input=upload.data, capture_output=True, timeout=SANITISER_TIMEOUT_SECONDS, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise FileRefused(f"文件“{upload.name}”处理超时（内容过于复杂），请另存为较小的文件后重新提交。") from None
+    if done.returncode == 0 and done.stdout:
+        return done.stdout
+    if done.returncode == 2:  # damaged or unreadable: the original alone is kept, as before
+        return None
+    # 3: the sanitiser's own refusal (too many pages or pixels, out of memory); negative: killed
+    # by its CPU limit.
+    raise FileRefused(f"文件“{upload.name}”页数或尺寸超过处理限制，请拆分或缩小后重新提交。")

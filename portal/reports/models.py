@@ -1,10 +1,12 @@
 """Reports (投诉举报), their messages and files, and the desk's key.
 
-What is stored in the clear is what the desk must sort and count without unlocking anything:
-category, department concerned, channel, status, day of receipt and deadlines. What the reporter
-wrote (the account, when it happened, contact details, messages, file names and files) is only
-ever stored sealed to the desk key. Dates are kept to the day: a time of day could tie a report
-to a person's movements.
+What is stored in the clear is what the desk must sort and the public statistics must count
+without unlocking anything: category, channel, status, day of receipt and deadlines. Everything
+else (the department concerned, whether contact details were left, the account, when it
+happened, contact details, messages, file names and files) is only ever stored sealed to the desk
+key, padded to a size bucket (portal.reports.crypto) so that a ciphertext's length says little
+about the text's. Dates are kept to the day: a time of day could tie a report to a person's
+movements.
 """
 from __future__ import annotations
 
@@ -98,14 +100,15 @@ class Report(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # HMAC of the receipt code under the server's pepper; the code itself is never stored.
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # What the desk writes back is sealed to this key too; its private half comes from the code.
+    # What the desk writes back is sealed to this key too; its private half is derived from the
+    # code and the server's RECEIPT_PEPPER, so a database copy alone cannot test a code with it.
     reporter_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     channel: Mapped[str] = mapped_column(String(20))
     category: Mapped[str] = mapped_column(String(20), index=True)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
-    anonymity: Mapped[str] = mapped_column(String(20))
     # Sealed JSON: {"description", "occurred", "contact"}.
     sealed_content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Sealed JSON: {"department": slug or "", "anonymity"}; shown on the desk once it is unlocked.
+    sealed_context: Mapped[bytes] = mapped_column(LargeBinary)
     received_on: Mapped[dt.date] = mapped_column(Date, index=True)
     due_on: Mapped[dt.date] = mapped_column(Date)
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -117,7 +120,6 @@ class Report(db.Model):
     # Bumped by every change, so two handlers acting at once cannot overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    department = relationship("Department", lazy="joined")
     assigned_to = relationship("StaffUser", lazy="joined")
     messages: Mapped[list[ReportMessage]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportMessage.id"
@@ -137,10 +139,6 @@ class Report(db.Model):
     @property
     def channel_enum(self) -> Channel:
         return Channel(self.channel)
-
-    @property
-    def anonymity_enum(self) -> Anonymity:
-        return Anonymity(self.anonymity)
 
 
 class MessageKind(str, enum.Enum):
@@ -197,3 +195,23 @@ class DeskKey(db.Model):
     salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     kdf_cost: Mapped[dict] = mapped_column(JSON)
     created_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class FormToken(db.Model):
+    """A report form that has been used: the same form sent again (a reload of the receipt page,
+    a double click) is recognised and files nothing. Not linked to the report it filed."""
+
+    __tablename__ = "report_form_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class StatisticsSnapshot(db.Model):
+    """The public statistics as computed once for a day, from the days before it: figures that
+    change only at midnight cannot be watched to date a report."""
+
+    __tablename__ = "report_statistics"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    figures: Mapped[dict] = mapped_column(JSON)

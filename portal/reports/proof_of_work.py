@@ -4,6 +4,10 @@ A browser with JavaScript finds a nonce such that SHA-256(challenge ":" nonce) s
 zero bits (a second or two) before the form is sent; such a submission counts against a looser
 rate limit. A browser without JavaScript sends no nonce and gets the normal limit: the proof is
 never required. Challenges are signed (no server state until used) and good once.
+
+A challenge carries the day it was issued and nothing finer (it comes back with the report, and
+its "spent" mark sits in the limiter's storage): it is good on that day and the next, and the
+mark's lifetime ends at a midnight, so neither dates a submission within its day.
 """
 from __future__ import annotations
 
@@ -11,18 +15,19 @@ import hashlib
 import secrets
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from portal import clock
 
 BITS = 14
-MAX_AGE_SECONDS = 3600
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="report-proof-of-work")
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="report-proof-of-work-daily")
 
 
 def new_challenge() -> str:
-    return _serializer().dumps(secrets.token_hex(8))
+    return _serializer().dumps([secrets.token_hex(8), clock.window_index(clock.DAY_SECONDS)])
 
 
 def leading_zero_bits(digest: bytes) -> int:
@@ -47,13 +52,18 @@ def is_proven(challenge: str, nonce: str) -> bool:
     if not challenge or not nonce or len(challenge) > 200 or not nonce.isascii() or not nonce.isdigit() or len(nonce) > 12:
         return False
     try:
-        _serializer().loads(challenge, max_age=MAX_AGE_SECONDS)
-    except BadSignature:
+        _nonce, day = _serializer().loads(challenge)
+    except (BadSignature, ValueError, TypeError):
+        return False
+    today = clock.window_index(clock.DAY_SECONDS)
+    if day not in (today, today - 1):
         return False
     if leading_zero_bits(hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()) < BITS:
         return False
     from portal.extensions import limiter
 
-    # Good once: the limiter's own storage (memory or Redis) remembers spent challenges for their lifetime.
+    # Good once: the limiter's own storage (memory or Redis) remembers spent challenges until
+    # the midnight after which they are refused anyway.
     key = "report-pow-spent/" + hashlib.sha256(challenge.encode()).hexdigest()
-    return limiter.storage.incr(key, MAX_AGE_SECONDS) == 1
+    lifetime = clock.seconds_left_in_window(clock.DAY_SECONDS) + (clock.DAY_SECONDS if day == today else 0)
+    return limiter.storage.incr(key, lifetime) == 1

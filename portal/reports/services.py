@@ -1,29 +1,30 @@
 """Reports: intake from the form and from staff, follow-up with a receipt code, and the desk's
-actions. Every operation is one transaction; files are written before the commit and deleted
-again if it fails, so a report is stored whole or not at all.
+actions. Every operation is one transaction, sealed files included (portal.files.sealed keeps
+them in the database), so a report is stored whole or not at all.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.admin import audit
 from portal.admin.models import StaffUser
 from portal.departments.models import Department
-from portal.disclosures.history import today
+from portal.clock import today
 from portal.extensions import db
 from portal.files import sealed_file_store
 from portal.reports import attachments, crypto, receipts
 from portal.reports.attachments import Upload
 from portal.reports.models import (
-    Anonymity, Category, Channel, DeskKey, MessageKind, Report, ReportFile, ReportMessage, Status,
+    Anonymity, Category, Channel, DeskKey, FormToken, MessageKind, Report, ReportFile, ReportMessage, Status,
 )
 from portal.reports.workdays import calendar
 
@@ -31,6 +32,9 @@ MIN_DESCRIPTION = 20
 MAX_DESCRIPTION = 10_000
 MAX_MESSAGE = 5_000
 MAX_SHORT = 200
+# What one receipt code may add in a day (the form's own limits apply to each message).
+MAX_REPORTER_MESSAGES_PER_DAY = 5
+MAX_REPORTER_FILES_PER_DAY = 10
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 # The transitions a handler may make, and whether a reason must go to the reporter.
@@ -59,6 +63,10 @@ class DeskLocked(Exception):
 
 class ReportConflict(Exception):
     """Someone else changed the report since the page was loaded."""
+
+
+class AlreadySubmitted(Exception):
+    """This form was already used to file a report (a reload, a double click, Back + resend)."""
 
 
 def clean_text(value: str | None) -> str:
@@ -163,75 +171,94 @@ def parse_uploads(files: Iterable) -> list[Upload]:
     return uploads
 
 
-def submit_report(entry: ReportInput, uploads: list[Upload], actor: StaffUser | None = None) -> tuple[Report, str]:
-    """Store a report; returns it and its receipt code (which only the caller ever sees)."""
+def _token_hash(form_token: str) -> str:
+    return hashlib.sha256(form_token.encode()).hexdigest()
+
+
+def form_already_used(form_token: str) -> bool:
+    return db.session.get(FormToken, _token_hash(form_token)) is not None
+
+
+def submit_report(entry: ReportInput, uploads: list[Upload], actor: StaffUser | None = None,
+                  form_token: str | None = None) -> tuple[Report, str]:
+    """Store a report; returns it and its receipt code (which only the caller ever sees).
+
+    With a `form_token` (the public form's), the same form cannot file twice: the token is
+    stored in the report's transaction, and a second use raises AlreadySubmitted."""
     key = desk_key()
     if key is None:
         raise DeskLocked
+    if form_token is not None and form_already_used(form_token):
+        raise AlreadySubmitted
     code = receipts.new_code()
     received_on = entry.received_on or today()
     deadline = calendar().add_working_days(received_on, current_app.extensions["portal.settings"].report_answer_working_days)
     content = {"description": entry.description, "occurred": entry.occurred, "contact": entry.contact}
+    context = {"department": entry.department.slug if entry.department else "", "anonymity": entry.anonymity.value}
     report = Report(
         receipt_hash=_receipt_hash(code),
-        reporter_key=crypto.reporter_public_key(code),
+        reporter_key=crypto.public_key_of(_reporter_private_key(code)),
         channel=entry.channel.value,
         category=entry.category.value,
-        department_id=entry.department.id if entry.department else None,
-        anonymity=entry.anonymity.value,
-        sealed_content=crypto.seal(key.public_key, json.dumps(content, ensure_ascii=False).encode()),
+        sealed_content=_seal_json(key.public_key, content),
+        sealed_context=_seal_json(key.public_key, context),
         received_on=received_on,
         due_on=deadline.due_on,
         due_provisional=deadline.provisional,
         status=Status.REGISTERED.value,
     )
     db.session.add(report)
-    with _files_kept_only_on_commit() as written:
-        _attach(report, uploads, key.public_key, written)
+    if form_token is not None:
+        db.session.add(FormToken(token_hash=_token_hash(form_token), used_on=today()))
+    try:
+        _attach(report, uploads, key.public_key)
         if actor is not None:
             db.session.flush()
             audit.record(actor, "report_entered", "report", report.id, detail=entry.channel.value)
         db.session.commit()
+    except IntegrityError:
+        # The same form sent twice at once: the other request stored it.
+        db.session.rollback()
+        if form_token is not None and form_already_used(form_token):
+            raise AlreadySubmitted from None
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
     return report, code
 
 
-@contextlib.contextmanager
-def _files_kept_only_on_commit() -> Iterator[list[str]]:
-    """Collects the names of files written in the block; if the block fails, the transaction is
-    rolled back and the files are deleted: a report is stored whole or not at all."""
-    written: list[str] = []
-    try:
-        yield written
-    except BaseException:
-        db.session.rollback()
-        store = sealed_file_store()
-        for name in written:
-            store.delete(name)
-        raise
+def _seal_json(public_key: bytes, value: dict) -> bytes:
+    return crypto.seal(public_key, json.dumps(value, ensure_ascii=False).encode())
 
 
-def _attach(report: Report, uploads: list[Upload], public_key: bytes, written: list[str]) -> None:
+def _attach(report: Report, uploads: list[Upload], public_key: bytes) -> None:
     store = sealed_file_store()
     for upload in uploads:
         meta = {"name": upload.name, "media_type": upload.media_type, "size": len(upload.data)}
         name = store.put(crypto.seal(public_key, upload.data))
-        written.append(name)
         clean_name = None
         copy = attachments.metadata_free_copy(upload)
         if copy is not None:
             clean_name = store.put(crypto.seal(public_key, copy))
-            written.append(clean_name)
         report.files.append(ReportFile(
-            received_on=today(),
-            sealed_meta=crypto.seal(public_key, json.dumps(meta, ensure_ascii=False).encode()),
+            received_on=today(), sealed_meta=_seal_json(public_key, meta),
             storage_name=name, clean_storage_name=clean_name, extension=upload.extension,
         ))
 
 
 # --- follow-up ------------------------------------------------------------------------------
 
+def _pepper() -> str:
+    return current_app.extensions["portal.settings"].receipt_pepper
+
+
 def _receipt_hash(code: str) -> str:
-    return crypto.keyed_hash(current_app.extensions["portal.settings"].receipt_pepper, "receipt", code)
+    return crypto.keyed_hash(_pepper(), "receipt", code)
+
+
+def _reporter_private_key(code: str) -> bytes:
+    return crypto.reporter_private_key(_pepper(), code)
 
 
 def find_by_code(typed: str) -> tuple[Report, str] | None:
@@ -244,7 +271,24 @@ def find_by_code(typed: str) -> tuple[Report, str] | None:
     report = db.session.scalar(select(Report).where(Report.receipt_hash == digest))
     if report is None or code is None:
         return None
+    _move_to_peppered_key(report, code)
     return report, code
+
+
+def _move_to_peppered_key(report: Report, code: str) -> None:
+    """Reports filed before reporter keys took the pepper carry a key a database copy could test
+    a code against: the first follow-up re-seals their replies to the new key and replaces it."""
+    private = _reporter_private_key(code)
+    if report.reporter_key == crypto.public_key_of(private):
+        return
+    legacy = crypto.legacy_reporter_private_key(code)
+    if report.reporter_key != crypto.public_key_of(legacy):
+        return
+    report.reporter_key = crypto.public_key_of(private)
+    for message in report.messages:
+        if message.sealed_for_reporter is not None:
+            message.sealed_for_reporter = crypto.seal(report.reporter_key, crypto.unseal(legacy, message.sealed_for_reporter))
+    db.session.commit()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,7 +300,7 @@ class VisibleMessage:
 
 
 def messages_for_reporter(report: Report, code: str) -> list[VisibleMessage]:
-    private = crypto.reporter_private_key(code)
+    private = _reporter_private_key(code)
     visible = []
     for message in report.messages:
         if message.sealed_for_reporter is None:
@@ -275,6 +319,7 @@ def add_reporter_message(report: Report, code: str, text: str, uploads: list[Upl
         raise ReportInvalid({"message": "请填写补充内容或选择文件。"})
     if len(text) > MAX_MESSAGE:
         raise ReportInvalid({"message": f"补充内容不超过 {MAX_MESSAGE} 个字。"})
+    _check_daily_allowance(report, len(uploads))
     key = desk_key()
     if key is None:
         raise DeskLocked
@@ -282,9 +327,28 @@ def add_reporter_message(report: Report, code: str, text: str, uploads: list[Upl
     if uploads:
         summary += f"\n〔附件 {len(uploads)} 个〕" if text else ""
     _add_message(report, MessageKind.FROM_REPORTER, summary, key.public_key, to_reporter=True)
-    with _files_kept_only_on_commit() as written:
-        _attach(report, uploads, key.public_key, written)
+    try:
+        _attach(report, uploads, key.public_key)
         db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _check_daily_allowance(report: Report, new_files: int) -> None:
+    """One receipt code adds at most a few messages and files a day: a code is no free upload
+    channel. Counted from the rows themselves (their day), so nothing else is kept for it."""
+    day = today()
+    messages = db.session.scalar(select(func.count()).select_from(ReportMessage).where(
+        ReportMessage.report_id == report.id, ReportMessage.kind == MessageKind.FROM_REPORTER.value,
+        ReportMessage.written_on == day))
+    if messages >= MAX_REPORTER_MESSAGES_PER_DAY:
+        raise ReportInvalid({"message": f"同一件举报每天最多补充 {MAX_REPORTER_MESSAGES_PER_DAY} 次，请明天再补充。"})
+    files = db.session.scalar(select(func.count()).select_from(ReportFile).where(
+        ReportFile.report_id == report.id, ReportFile.received_on == day))
+    if new_files and files + new_files > MAX_REPORTER_FILES_PER_DAY:
+        raise ReportInvalid({"files": f"同一件举报每天最多补充 {MAX_REPORTER_FILES_PER_DAY} 个文件，"
+                                      f"今天还可以提交 {max(0, MAX_REPORTER_FILES_PER_DAY - files)} 个。"})
 
 
 def _add_message(report: Report, kind: MessageKind, text: str, desk_public: bytes, to_reporter: bool,
@@ -329,13 +393,35 @@ class ReadMessage:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReportContext:
+    """What the desk sees of a report in its queue once unlocked: sealed like the rest."""
+
+    department: Department | None
+    anonymity: Anonymity
+
+    @property
+    def department_name(self) -> str:
+        return self.department.name if self.department else "不确定/其他"
+
+
+@dataclasses.dataclass(frozen=True)
 class ReadReport:
     report: Report
+    context: ReportContext
     description: str
     occurred: str
     contact: str
     messages: list[ReadMessage]
     files: list[ReadFile]
+
+
+def read_contexts(reports: list[Report], private_key: bytes) -> dict[int, ReportContext]:
+    """Each report's department and contact choice, by report id (one department query)."""
+    sealed = {report.id: json.loads(crypto.unseal(private_key, report.sealed_context)) for report in reports}
+    slugs = {value["department"] for value in sealed.values() if value["department"]}
+    departments = {d.slug: d for d in db.session.scalars(select(Department).where(Department.slug.in_(slugs)))} if slugs else {}
+    return {report_id: ReportContext(departments.get(value["department"]), Anonymity(value["anonymity"]))
+            for report_id, value in sealed.items()}
 
 
 def read_report(report: Report, private_key: bytes) -> ReadReport:
@@ -352,7 +438,8 @@ def read_report(report: Report, private_key: bytes) -> ReadReport:
         meta = json.loads(crypto.unseal(private_key, f.sealed_meta))
         files.append(ReadFile(f.id, meta["name"], meta["media_type"], meta["size"], f.clean_storage_name is not None,
                               f.received_on))
-    return ReadReport(report, content["description"], content["occurred"], content["contact"], messages, files)
+    return ReadReport(report, read_contexts([report], private_key)[report.id], content["description"],
+                      content["occurred"], content["contact"], messages, files)
 
 
 def read_file(report: Report, file_id: int, private_key: bytes, clean: bool) -> tuple[bytes, str, str] | None:
@@ -449,12 +536,13 @@ def purge_expired(on: dt.date | None = None, actor: StaffUser | None = None) -> 
         db.session.delete(report)
     if expired:
         audit.record(actor, "reports_purged", "report", "", detail=str(len(expired)), actor_name="reports purge")
-    db.session.commit()
     store = sealed_file_store()
-    for name in names:
-        store.delete(name)
+    store.delete(names)
     kept = set()
     for storage_name, clean_name in db.session.execute(select(ReportFile.storage_name, ReportFile.clean_storage_name)):
         kept.update(n for n in (storage_name, clean_name) if n)
     store.sweep(kept)
+    # Used form tokens only need to outlive a reload or a Back + resend.
+    db.session.execute(delete(FormToken).where(FormToken.used_on < on - dt.timedelta(days=7)))
+    db.session.commit()
     return len(expired)

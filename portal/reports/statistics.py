@@ -1,5 +1,10 @@
 """Public statistics of reports: counts only, never content, and no cell small enough to point
-at one case (counts of 1 or 2 are shown as "<3")."""
+at one case (counts of 1 or 2 are shown as "<3").
+
+The figures are those of completed days only, computed once a day and stored
+(StatisticsSnapshot): a figure that moved within a second of a submission would date it for
+anyone polling the page, so nothing on it moves until the next midnight, and today never counts.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -7,10 +12,11 @@ import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from portal.disclosures.history import today
+from portal.clock import today
 from portal.extensions import db
-from portal.reports.models import Category, Report, Status
+from portal.reports.models import Category, Report, StatisticsSnapshot, Status
 
 SUPPRESS_BELOW = 3
 COUNTED = ("received", "accepted", "concluded")
@@ -70,14 +76,22 @@ def _first_month(on: dt.date) -> dt.date:
 
 
 def _rows(on: dt.date):
-    return db.session.execute(
-        select(Report.received_on, Report.status, Report.answered_on, Report.due_on, Report.category)
-        .where(Report.received_on >= _first_month(on))
-    )
+    """Reports received before `on`, each as it stood at the end of the day before `on`: an
+    answer or a conclusion given on `on` itself does not count yet."""
+    for received_on, status, answered_on, concluded_on, due_on, category in db.session.execute(
+        select(Report.received_on, Report.status, Report.answered_on, Report.concluded_on, Report.due_on,
+               Report.category)
+        .where(Report.received_on >= _first_month(on), Report.received_on < on)
+    ):
+        if answered_on is not None and answered_on >= on:
+            status, answered_on = Status.REGISTERED.value, None
+        elif concluded_on is not None and concluded_on >= on and status == Status.CONCLUDED.value:
+            status = Status.ACCEPTED.value
+        yield received_on, status, answered_on, due_on, category
 
 
 def monthly(on: dt.date | None = None) -> list[tuple[str, Counts]]:
-    """The last twelve months, newest first: (YYYY-MM, counts)."""
+    """The last twelve months, newest first: (YYYY-MM, counts), as of the start of `on`."""
     on = on or today()
     months: dict[str, Counts] = defaultdict(Counts)
     for received_on, status, answered_on, due_on, _category in _rows(on):
@@ -91,7 +105,7 @@ def monthly(on: dt.date | None = None) -> list[tuple[str, Counts]]:
 
 
 def by_category(on: dt.date | None = None) -> list[tuple[Category, Counts]]:
-    """The last twelve months together, per category."""
+    """The last twelve months together, per category, as of the start of `on`."""
     on = on or today()
     categories: dict[str, Counts] = defaultdict(Counts)
     for received_on, status, answered_on, due_on, category in _rows(on):
@@ -99,3 +113,45 @@ def by_category(on: dt.date | None = None) -> list[tuple[Category, Counts]]:
     result = [(category, categories.get(category.value, Counts())) for category in Category]
     _hide_complements([counts for _, counts in result])
     return result
+
+
+@dataclasses.dataclass
+class Published:
+    through: dt.date  # the last day counted
+    monthly: list[tuple[str, Counts]]
+    by_category: list[tuple[Category, Counts]]
+
+
+_FIELDS = ("received", "accepted", "concluded", "answer_due", "answered_on_time")
+
+
+def _dump(counts: Counts) -> dict:
+    return {**{name: getattr(counts, name) for name in _FIELDS}, "hidden": sorted(counts.hidden)}
+
+
+def _load(value: dict) -> Counts:
+    return Counts(**{name: value[name] for name in _FIELDS}, hidden=set(value["hidden"]))
+
+
+def published(on: dt.date | None = None) -> Published:
+    """Today's published figures: the stored snapshot, made by the first visitor of the day."""
+    on = on or today()
+    snapshot = db.session.get(StatisticsSnapshot, on)
+    if snapshot is None:
+        figures = {
+            "monthly": [[month, _dump(counts)] for month, counts in monthly(on)],
+            "by_category": [[category.value, _dump(counts)] for category, counts in by_category(on)],
+        }
+        try:
+            with db.session.begin_nested():
+                db.session.add(StatisticsSnapshot(day=on, figures=figures))
+            db.session.commit()
+        except IntegrityError:  # another worker stored today's first
+            db.session.rollback()
+        snapshot = db.session.get(StatisticsSnapshot, on)
+    figures = snapshot.figures
+    return Published(
+        through=on - dt.timedelta(days=1),
+        monthly=[(month, _load(counts)) for month, counts in figures["monthly"]],
+        by_category=[(Category(category), _load(counts)) for category, counts in figures["by_category"]],
+    )

@@ -11,6 +11,7 @@ from portal.reports import services
 
 PASSPHRASE = "desk passphrase for tests"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM_TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
 CODE_RE = re.compile(r'aria-label="回执码 ([0-9A-Z ]+)"')
 DESCRIPTION = "某科室工作人员在办理行政审批时，超过承诺时限二十个工作日仍未办结，并暗示需要请客送礼。"
 
@@ -48,10 +49,16 @@ def report_form(**fields) -> dict:
     return form
 
 
+def form_tokens(client) -> dict:
+    """The CSRF token and the single-use form token of a freshly loaded report form."""
+    page = client.get("/report/").get_data(as_text=True)
+    return {"csrf_token": CSRF_RE.search(page).group(1), "form_token": FORM_TOKEN_RE.search(page).group(1)}
+
+
 def submit(client, files=(), **fields):
-    """Post the report form as a browser would; returns the response."""
+    """Post the report form as a browser would (a freshly loaded form each time); returns the response."""
     data = report_form(**fields)
-    data["csrf_token"] = csrf(client)
+    data.update(form_tokens(client))
     if files:
         data["files"] = list(files)
     return client.post("/report/", data=data, content_type="multipart/form-data")

@@ -7,10 +7,12 @@ import re
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.admin.models import AuditEntry, Role, StaffSession
+from portal.clock import today
 from portal.extensions import db
+from portal.files.sealed import SealedFile
 from portal.reports import services
 from portal.reports.models import Report
 from portal.reports.workdays import WorkdayCalendar, YearArrangement, load_arrangements
@@ -207,14 +209,14 @@ def test_purge_deletes_concluded_reports_and_their_files_after_retention(app, cl
     post(handler, f"/admin/reports/{report_id}/status", {"status": "rejected", "reason": "不属于受理范围",
                                                           "version": _version(app, report_id)})
     submit(client)  # still open: kept
-    files_dir = app.extensions["portal.settings"].report_files_dir
     with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SealedFile)) == 1
         assert services.purge_expired() == 0  # concluded today: kept
-        later = __import__('portal.disclosures.history', fromlist=['today']).today() + dt.timedelta(days=app.extensions["portal.settings"].report_retention_days + 1)
+        later = today() + dt.timedelta(days=app.extensions["portal.settings"].report_retention_days + 1)
         assert services.purge_expired(on=later) == 1
         assert db.session.get(Report, report_id) is None
         assert db.session.scalar(select(Report)) is not None
-        assert list(files_dir.iterdir()) == []
+        assert db.session.scalar(select(func.count()).select_from(SealedFile)) == 0
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reports_purged")).detail == "1"
 
 

@@ -16,7 +16,7 @@ from portal.admin.access import SESSION_KEY, bp, current_staff, requires
 from portal.admin.views.forms import submitted_version
 from portal.admin.models import Role
 from portal.departments.services import list_departments
-from portal.disclosures.history import today
+from portal.clock import today
 from portal.extensions import db
 from portal.reports import attachments, crypto, receipts, services
 from portal.reports.models import Anonymity, Category, Channel, MessageKind, Status
@@ -48,9 +48,13 @@ def _handlers():
 def reports_queue():
     status = request.args.get("status", "open")[:20]
     mine = current_staff() if request.args.get("mine") == "1" else None
+    reports = services.queue(status, mine)
+    private = _desk_private_key()
+    # The department concerned is sealed with the rest: the queue shows it once unlocked.
+    contexts = services.read_contexts(reports, private) if private is not None else {}
     return render_template(
-        "admin/reports_queue.html", reports=services.queue(status, mine), status=status, mine=bool(mine),
-        statuses=list(Status), unlocked=_desk_private_key() is not None, has_key=services.desk_key() is not None,
+        "admin/reports_queue.html", reports=reports, contexts=contexts, status=status, mine=bool(mine),
+        statuses=list(Status), unlocked=private is not None, has_key=services.desk_key() is not None,
         today=today(),
     )
 
