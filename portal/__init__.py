@@ -5,10 +5,29 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import Settings
 from portal.extensions import csrf, db, limiter, migrate
+
+
+class Portal(Flask):
+    """Flask, with absolute URLs built from the configured public base URL.
+
+    `url_for(..., _external=True)` would otherwise take the scheme and host from the request, so
+    one request with a forged Host header could put an attacker's domain into a cached feed or
+    sitemap for every later visitor (SECURITY.md, "Every page")."""
+
+    def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values) -> str:
+        path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
+        if not _external:
+            return path
+        root = request.script_root if has_request_context() else ""
+        if root and path.startswith(root):
+            path = path[len(root):]
+        return self.extensions["portal.settings"].public_base_url + path
 
 
 def create_app(config: Settings | Mapping | None = None) -> Flask:
@@ -18,9 +37,13 @@ def create_app(config: Settings | Mapping | None = None) -> Flask:
     the environment.
     """
     settings = _settings(config)
-    app = Flask(__name__)
+    app = Portal(__name__)
     app.config.from_mapping(settings.flask_config())
     app.extensions["portal.settings"] = settings
+    if settings.trusted_proxies:
+        # The client's address and scheme as the proxies in front say (each trusted hop is one).
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
     register_extensions(app, settings)
     register_blueprints(app)

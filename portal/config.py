@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -46,8 +47,21 @@ class Settings:
     # Where Flask-Limiter keeps its counters: memory:// for one process, redis://... when
     # several workers or hosts must share limits.
     ratelimit_storage_uri: str = "memory://"
+    # Names the portal's own keys in that storage (two portals, or test runs, sharing one Redis).
+    ratelimit_key_prefix: str = "portal"
     # Sent as HSTS and used for Secure cookies; true when the portal is served over HTTPS.
+    # Production assumes HTTPS unless `plain_http` says the portal is on plain HTTP on purpose.
     https: bool = False
+    plain_http: bool = False
+    # The site's public address (scheme, host, optional port and path prefix): every absolute
+    # URL (feeds, sitemap, robots.txt, the API, the cite box) is built from it, never from the
+    # request's Host header, and requests for any other host are refused (400).
+    public_base_url: str = ""
+    # Further host names the site answers to (e.g. a second domain), besides the base URL's.
+    allowed_hosts: tuple[str, ...] = ()
+    # How many reverse proxies in front of the portal set X-Forwarded-For/-Proto (Werkzeug's
+    # ProxyFix): 0 (default) trusts no such header, 1 for the documented nginx.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -59,7 +73,9 @@ class Settings:
             "SECRET_KEY": "secret_key",
             "DATABASE_URL": "database_url",
             "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri",
+            "RATELIMIT_KEY_PREFIX": "ratelimit_key_prefix",
             "RECEIPT_PEPPER": "receipt_pepper",
+            "PUBLIC_BASE_URL": "public_base_url",
         }
         for var, field in text_keys.items():
             if environ.get(var):
@@ -77,15 +93,18 @@ class Settings:
             "MAX_CONTENT_LENGTH": "max_content_length",
             "REPORT_ANSWER_WORKING_DAYS": "report_answer_working_days",
             "REPORT_RETENTION_DAYS": "report_retention_days",
+            "TRUSTED_PROXIES": "trusted_proxies",
         }.items():
             if environ.get(var):
                 try:
                     values[field] = int(environ[var])
                 except ValueError as exc:
                     raise ConfigError(f"{var} must be a whole number, not {environ[var]!r}") from exc
-        for var, field in {"FLASK_DEBUG": "debug", "PORTAL_HTTPS": "https"}.items():
+        for var, field in {"FLASK_DEBUG": "debug", "PORTAL_HTTPS": "https", "PORTAL_PLAIN_HTTP": "plain_http"}.items():
             if var in environ:
                 values[field] = environ[var].strip().lower() in {"1", "true", "yes", "on"}
+        if environ.get("ALLOWED_HOSTS"):
+            values["allowed_hosts"] = tuple(h.strip() for h in environ["ALLOWED_HOSTS"].split(",") if h.strip())
         return cls(**values)
 
     def finalised(self) -> "Settings":
@@ -93,6 +112,8 @@ class Settings:
         if self.env not in ENVIRONMENTS:
             raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}")
         settings = self
+        if self.public_base_url:
+            _check_base_url(self.public_base_url)
         if self.env == "production":
             if len(self.secret_key) < 32 or self.secret_key in {"dev", "change-me", "secret"}:
                 raise ConfigError(
@@ -104,19 +125,48 @@ class Settings:
                     "PORTAL_ENV=production needs RECEIPT_PEPPER: at least 32 random characters, "
                     "different from SECRET_KEY and never changed (receipt codes depend on it)"
                 )
+            if self.receipt_pepper == self.secret_key:
+                raise ConfigError(
+                    "RECEIPT_PEPPER must differ from SECRET_KEY: the pepper is kept out of the database and "
+                    "its backups, the secret key signs cookies; set RECEIPT_PEPPER to its own 32+ random characters"
+                )
             if self.debug:
                 raise ConfigError("PORTAL_ENV=production refuses to run with FLASK_DEBUG on")
+            if not self.public_base_url:
+                raise ConfigError(
+                    "PORTAL_ENV=production needs PUBLIC_BASE_URL, the site's public address "
+                    "(e.g. https://yjj.meizhou.gov.cn): feeds, the sitemap and the API link to it"
+                )
+            if not self.plain_http:
+                if urlsplit(self.public_base_url).scheme != "https":
+                    raise ConfigError(
+                        "PORTAL_ENV=production assumes HTTPS: PUBLIC_BASE_URL must start with https://, "
+                        "or set PORTAL_PLAIN_HTTP=1 if the portal is served over plain HTTP on purpose"
+                    )
+                settings = dataclasses.replace(settings, https=True)
         else:
             if not self.secret_key:
                 settings = dataclasses.replace(settings, secret_key=_local_secret("secret_key"))
             if not self.receipt_pepper:
                 settings = dataclasses.replace(settings, receipt_pepper=_local_secret("receipt_pepper"))
+        if not settings.public_base_url:
+            settings = dataclasses.replace(
+                settings, public_base_url=f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
+        settings = dataclasses.replace(settings, public_base_url=settings.public_base_url.rstrip("/"))
         if not settings.database_url:
             INSTANCE_DIR.mkdir(exist_ok=True)
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
             )
         return settings
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """The host names requests may name; local names too outside production."""
+        hosts = [urlsplit(self.public_base_url).hostname, *self.allowed_hosts]
+        if self.env != "production":
+            hosts += ["localhost", "127.0.0.1", "::1", "[::1]"]
+        return list(dict.fromkeys(h for h in hosts if h))
 
     @property
     def is_sqlite(self) -> bool:
@@ -140,7 +190,16 @@ class Settings:
             "SESSION_COOKIE_SECURE": self.https,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "JSON_AS_ASCII": False,
+            # A request naming another host is refused (400) before any view runs.
+            "TRUSTED_HOSTS": self.trusted_hosts,
+            "PREFERRED_URL_SCHEME": urlsplit(self.public_base_url).scheme,
         }
+
+
+def _check_base_url(url: str) -> None:
+    base = urlsplit(url)
+    if base.scheme not in ("http", "https") or not base.hostname or base.query or base.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an address like https://yjj.meizhou.gov.cn, not {url!r}")
 
 
 def _sqlalchemy_url(url: str) -> str:

@@ -1,11 +1,18 @@
 """gunicorn settings for `make run` and the documented deployment (`-c python:portal.gunicorn_conf`).
 
-The access log leaves out the client address, User-Agent and Referer on purpose: the portal
-promises reporters that nothing identifying them is written anywhere, and the server's log is
-part of "anywhere".
+The portal promises reporters that nothing identifying them is written anywhere, and nothing
+that dates their report finer than the day; the server's logs are part of "anywhere":
+- the access log leaves out the client address, User-Agent and Referer, and does not log the
+  reporting pages at all (a timed `POST /report/ 200` is a report's second);
+- the error log has every IP address masked, gunicorn's own "Invalid request from ip=…"
+  included, and no reporting page's path (its debug lines would date a report too).
 """
+import logging
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
@@ -14,6 +21,54 @@ accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(D)sus'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Paths whose requests leave no line in the access log.
+UNLOGGED_PREFIXES = ("/report", "/apply")
+_ADDRESS_RE = re.compile(
+    r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}"  # IPv4
+    r"|\[?(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?\]?)(?![\w.])"  # IPv6
+)
+
+
+_QUIET_PATH_RE = re.compile(r"/(?:report|apply)\S*")
+
+
+def mask_addresses(text: str) -> str:
+    return _ADDRESS_RE.sub("[address]", text)
+
+
+class _MaskAddresses(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = mask_addresses(record.getMessage())
+        if _QUIET_PATH_RE.search(message):
+            if record.levelno <= logging.INFO:
+                return False  # "GET /report/" at debug level: a request's second, nothing more
+            message = _QUIET_PATH_RE.sub("[reporting page]", message)
+        record.msg, record.args = message, ()
+        return True
+
+
+class PrivateLogger(Logger):
+    """gunicorn's logger, keeping the promises above."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.addFilter(_MaskAddresses())
+
+    def access(self, resp, req, environ, request_time):
+        if environ.get("PATH_INFO", "").startswith(UNLOGGED_PREFIXES):
+            return
+        super().access(resp, req, environ, request_time)
+
+
+logger_class = PrivateLogger
+
+
+def when_ready(server):
+    if workers > 1 and os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+        server.log.warning("RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts rate limits "
+                           "on its own; set it to redis://… so that limits are one count", workers)
 
 
 def post_worker_init(worker):

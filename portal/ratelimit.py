@@ -24,7 +24,7 @@ import secrets
 import threading
 from hashlib import sha256
 
-from flask import request
+from flask import current_app, request
 from limits import RateLimitItem
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 
@@ -79,31 +79,30 @@ class DailyKey:
 
     In Redis it is one key with a lifetime ending at midnight (set once with NX, so every worker
     and host agrees); with memory storage each process makes its own, as its counters are its own
-    too. A worker keeps the day's key in memory and forgets it when the day changes.
+    too. A worker keeps the day's key in memory and forgets it when the day changes. `namespace`
+    (RATELIMIT_KEY_PREFIX) separates portals, or test runs, sharing one Redis.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._day: int | None = None
-        self._key: bytes | None = None
+        self._keys: dict[tuple[int, str], tuple[int, bytes]] = {}
 
-    def current(self, storage) -> bytes:
+    def current(self, storage, namespace: str) -> bytes:
         day = clock.window_index(clock.DAY_SECONDS)
+        slot = (id(storage), namespace)
         with self._lock:
-            if self._day != day:
-                self._key, self._day = self._fetch(storage, day), day
-            return self._key
-
-    def forget(self) -> None:
-        with self._lock:
-            self._day = self._key = None
+            cached = self._keys.get(slot)
+            if cached is None or cached[0] != day:
+                # Yesterday's keys of every storage go with it.
+                self._keys = {s: v for s, v in self._keys.items() if v[0] == day}
+                cached = self._keys[slot] = (day, self._fetch(storage, f"{namespace}:{_SALT_PREFIX}{day}"))
+            return cached[1]
 
     @staticmethod
-    def _fetch(storage, day: int) -> bytes:
+    def _fetch(storage, name: str) -> bytes:
         client = _redis_client(storage)
         if client is None:
             return secrets.token_bytes(32)
-        name = f"{_SALT_PREFIX}{day}"
         client.set(name, secrets.token_hex(32), nx=True, ex=clock.seconds_left_in_window(clock.DAY_SECONDS))
         value = client.get(name)
         return bytes.fromhex(value.decode() if isinstance(value, bytes) else value)
@@ -120,8 +119,9 @@ daily_key = DailyKey()
 
 def hashed_client(storage) -> str:
     """The limiter's key for this request's client: HMAC under today's random key."""
+    namespace = current_app.extensions["portal.settings"].ratelimit_key_prefix
     network = client_network(request.remote_addr or "")
-    return hmac.new(daily_key.current(storage), network.encode(), sha256).hexdigest()
+    return hmac.new(daily_key.current(storage, namespace), network.encode(), sha256).hexdigest()
 
 
 def spend_once(storage, name: str, lifetime_window: int) -> bool:

@@ -80,6 +80,8 @@ def make_app(database_url, tmp_path):
             "receipt_pepper": "pepper-" + secrets.token_hex(16),
             "search_index_dir": tmp_path / "search_index",
             "content_dir": CONTENT_DIR,
+            "public_base_url": "http://localhost",
+            "ratelimit_key_prefix": "test-" + secrets.token_hex(6),
         }
         settings.update(overrides)
         app = create_app(settings)

@@ -1,7 +1,8 @@
 """Chinese error pages; JSON errors under /api/. No stack trace ever reaches a visitor."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -20,6 +21,10 @@ MESSAGES = {
 
 def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    if request_ctx.url_adapter is None:
+        # The Host header names another site (TRUSTED_HOSTS): no URL of ours can be built for
+        # it, and none should be; a plain answer.
+        return Response(f"{code} {title}：请求的主机名不属于本站。\n", code, mimetype="text/plain")
     if request.path.startswith("/api/"):
         return {"error": {"status": code, "title": title, "message": detail or message}}, code
     return render_template("web/error.html", code=code, title=title, message=message, detail=detail), code
@@ -36,6 +41,8 @@ def init_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        # Logged for the maintainers with the traceback; the visitor sees a plain page.
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # Logged for the maintainers with the traceback; the visitor sees a plain page. A reporting
+        # page is not named: a timed line with its path would date a report.
+        path = "a reporting page" if request.path.startswith(("/report", "/apply")) else request.path
+        app.logger.exception("unhandled error on %s %s", request.method, path)
         return render_error(InternalServerError.code)

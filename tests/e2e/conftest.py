@@ -65,6 +65,8 @@ def live_server(live_home):
         "SEARCH_INDEX_DIR": str(home / "search_index"),
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "PORTAL_PLAIN_HTTP": "1",  # served over plain HTTP on loopback, on purpose
     }
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["content", "import"], ["search", "rebuild"],
