@@ -263,8 +263,28 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def sweep_expired_sessions(now: dt.datetime | None = None) -> int:
+    """End every session past its idle or absolute limit and wipe any desk key an ended session
+    still holds: an unlocked desk key must not outlive its session in the database, even when
+    its browser never comes back. Run at every login and from cron (`flask users sweep-sessions`).
+    Returns how many sessions held a key or were still open."""
+    now = now or utcnow()
+    expired = (StaffSession.last_seen_at < now - IDLE_TIMEOUT) | (StaffSession.created_at < now - ABSOLUTE_TIMEOUT)
+    ended = db.session.execute(
+        update(StaffSession).where(StaffSession.revoked_at.is_(None), expired)
+        .values(revoked_at=now, desk_key=None).execution_options(synchronize_session=False)
+    ).rowcount
+    wiped = db.session.execute(
+        update(StaffSession).where(StaffSession.revoked_at.is_not(None), StaffSession.desk_key.is_not(None))
+        .values(desk_key=None).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return ended + wiped
+
+
 def start_session(user: StaffUser) -> str:
     """A new session (a new identifier at every login: no session fixation). Returns its token."""
+    sweep_expired_sessions()
     token = secrets.token_urlsafe(32)
     db.session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id))
     clear_failures(user.username)

@@ -26,6 +26,13 @@ def create(username: str, display_name: str, roles: tuple[str, ...], password: s
                "At first login they scan a QR code with an authenticator app.")
 
 
+@users_cli.command("sweep-sessions")
+def sweep_sessions() -> None:
+    """End expired staff sessions and wipe the desk keys they hold (run from cron, e.g. every 5 minutes)."""
+    count = accounts.sweep_expired_sessions()
+    click.echo(f"{count} session(s) ended or wiped.")
+
+
 @users_cli.command("list")
 def list_users() -> None:
     """Accounts with their roles and whether two-factor authentication is set up."""

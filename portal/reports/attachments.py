@@ -16,6 +16,7 @@ import io
 import subprocess  # nosec B404 - runs this package's own sanitiser with a fixed argument list
 import sys
 import unicodedata
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -126,8 +127,10 @@ def _pixel_count(data: bytes) -> int | None:
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
     except Exception:  # noqa: BLE001 - damaged, hostile or over Pillow's own bomb limit
         return None
     return width * height

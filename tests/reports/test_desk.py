@@ -7,7 +7,7 @@ import re
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.admin.models import AuditEntry, Role, StaffSession
 from portal.clock import today
@@ -239,3 +239,49 @@ def test_a_handler_creates_the_desk_key_once_and_the_form_opens(make_app):
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "desk_key_created"))
         assert entry.actor_name == "handler"
+
+
+@pytest.mark.parametrize("abandoned_for", [dt.timedelta(minutes=31), dt.timedelta(hours=12, minutes=1)])
+def test_an_abandoned_unlocked_session_holds_no_key_after_its_expiry(app, handler, runner, abandoned_for):
+    """The browser never comes back: the sweep (cron, and every login) wipes the key anyway."""
+    from portal.admin import accounts
+
+    unlock(handler)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffSession).where(StaffSession.desk_key.is_not(None))) == 1
+        accounts.sweep_expired_sessions()  # not expired yet: kept
+        assert db.session.scalar(select(func.count()).select_from(StaffSession).where(StaffSession.desk_key.is_not(None))) == 1
+        later = accounts.utcnow() + abandoned_for
+        if abandoned_for < dt.timedelta(hours=1):
+            assert accounts.sweep_expired_sessions(later) == 1
+        else:  # kept busy (touched) until the absolute limit
+            db.session.execute(update(StaffSession).values(last_seen_at=later))
+            db.session.commit()
+            assert accounts.sweep_expired_sessions(later) == 1
+        rows = list(db.session.scalars(select(StaffSession)))
+        assert all(row.desk_key is None and row.revoked_at is not None for row in rows)
+
+
+def test_the_sweep_command_and_every_login_wipe_keys_of_ended_sessions(app, handler, runner):
+    unlock(handler)
+    with app.app_context():
+        # A session ended some other way (say, a crash between revoking and wiping) keeps its key.
+        db.session.execute(update(StaffSession).values(revoked_at=accounts_now()))
+        db.session.commit()
+    result = runner.invoke(args=["users", "sweep-sessions"])
+    assert result.exit_code == 0 and "1 session" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(StaffSession.desk_key)) is None
+    unlock(signed_in(app, "second"))
+    with app.app_context():
+        db.session.execute(update(StaffSession).values(revoked_at=accounts_now()))
+        db.session.commit()
+    signed_in(app, "handler")  # a login sweeps too
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffSession).where(StaffSession.desk_key.is_not(None))) == 0
+
+
+def accounts_now():
+    from portal.admin.accounts import utcnow
+
+    return utcnow()
