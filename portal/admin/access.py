@@ -75,6 +75,10 @@ def no_store(response):
 def csrf_refused(error: CSRFError):
     """A form without this session's token: a forged request, or a page left open too long."""
     staff = accounts.session_user(session.get(SESSION_KEY))
-    audit.record_now(staff, "csrf_refused", "route", request.endpoint or request.path, outcome="denied",
-                     detail=request.method, actor_name="anonymous")
+    if staff is None:
+        # Anyone on the internet can send these: a count per day, not a row each.
+        audit.count_refusal("csrf_refused")
+    else:
+        audit.record_now(staff, "csrf_refused", "route", request.endpoint or request.path, outcome="denied",
+                         detail=request.method)
     return render_error(400, "表单已过期或来源无法验证，请刷新页面后重新提交。")

@@ -10,11 +10,12 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from portal.admin import audit, passwords, totp
 from portal.admin.models import LoginThrottle, Role, RoleAssignment, StaffSession, StaffUser, utcnow
 from portal.extensions import db
+from portal.upsert import upsert
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # A session ends after this long without a request, and after this long in any case.
@@ -241,14 +242,12 @@ def throttle_delay(failures: int) -> dt.timedelta:
 
 
 def _count_failure(name: str, now: dt.datetime) -> None:
-    throttle = db.session.get(LoginThrottle, name)
-    if throttle is None:
-        db.session.add(LoginThrottle(username=name, failures=1, last_failure_at=now))
-        return
-    if now - throttle.last_failure_at > FORGET_AFTER:
-        throttle.failures = 0
-    throttle.failures += 1
-    throttle.last_failure_at = now
+    """One more failure for `name`, in one atomic statement: concurrent first failures for one
+    name neither collide on its key nor lose a count."""
+    upsert(LoginThrottle, {"username": name, "failures": 1, "last_failure_at": now}, [LoginThrottle.username], {
+        "failures": case((LoginThrottle.last_failure_at < now - FORGET_AFTER, 1), else_=LoginThrottle.failures + 1),
+        "last_failure_at": now,
+    })
 
 
 def clear_failures(name: str) -> None:

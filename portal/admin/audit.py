@@ -12,8 +12,11 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from portal.admin.models import AuditEntry, StaffUser
+from portal.admin.models import AuditEntry, RefusalCount, StaffUser
+from portal.clock import today
 from portal.extensions import db
+from portal.upsert import upsert
+from portal.web.spreadsheet import safe_row
 from portal.web.pagination import Page, paginate
 
 ACTION_LABELS = {
@@ -82,6 +85,19 @@ def record_now(*args, **kwargs) -> None:
     db.session.commit()
 
 
+def count_refusal(action: str) -> None:
+    """An anonymous request refused (no one to name): one more in today's count, committed."""
+    upsert(RefusalCount, {"day": today(), "action": action, "count": 1}, [RefusalCount.day, RefusalCount.action],
+           {"count": RefusalCount.count + 1})
+    db.session.commit()
+
+
+def refusal_counts(days: int = 30) -> list[RefusalCount]:
+    """The last `days` days' counts, newest first."""
+    return list(db.session.scalars(select(RefusalCount).order_by(RefusalCount.day.desc(), RefusalCount.action)
+                                   .limit(days * 4)))
+
+
 def _filtered(action: str | None):
     statement = select(AuditEntry)
     if action:
@@ -107,13 +123,11 @@ def export_csv(action: str | None = None) -> Iterator[str]:
     for entry in db.session.scalars(_filtered(action).order_by(AuditEntry.id).execution_options(yield_per=500)):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([
+        writer.writerow(safe_row([
             entry.id, entry.at.isoformat(timespec="seconds"), entry.actor_name, entry.action,
-            entry.object_type, entry.object_id, entry.outcome, _csv_safe(entry.detail),
-        ])
+            entry.object_type, entry.object_id, entry.outcome, entry.detail,
+        ]))
         yield buffer.getvalue()
 
 
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula in a spreadsheet (CSV injection): quote it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, event
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -104,6 +104,17 @@ class LoginThrottle(db.Model):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RefusalCount(db.Model):
+    """Requests refused before anyone signed in (a form without its token, say), counted per day
+    and kind: an anonymous flood adds to a number, not a row each."""
+
+    __tablename__ = "audit_refusal_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    action: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(db.Model):

@@ -5,8 +5,13 @@ not a commonly used password and not the user name.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import gzip
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -26,6 +31,41 @@ _DUMMY_HASH = _hasher.hash("not a real password, used to keep timings equal")
 
 class PasswordRefused(ValueError):
     """The password does not meet the policy; the message says why, in Chinese."""
+
+
+class HashingBusy(Exception):
+    """Every password-hashing slot of this machine is taken: try again in a moment."""
+
+
+# Argon2 takes ~64 MiB and both cores for a fraction of a second. However many logins arrive at
+# once, at most this many hash at a time on one machine (across every gunicorn worker), so the
+# public pages keep answering; a login that finds no free slot is told to retry at once instead
+# of holding a worker while it waits.
+HASHING_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+_SLOT_DIR = Path(tempfile.gettempdir()) / f"portal-hashing-slots-{os.getuid()}"
+
+
+@contextlib.contextmanager
+def hashing_slot(wait: bool = False) -> Iterator[None]:
+    """Hold one of the machine's hashing slots (a lock file each). HashingBusy if none is free,
+    or, with `wait` (signed-in staff and the command line, never an anonymous request), wait
+    for the first."""
+    _SLOT_DIR.mkdir(mode=0o700, exist_ok=True)
+    for number in range(HASHING_SLOTS):
+        handle = open(_SLOT_DIR / f"slot-{number}", "a+b")
+        try:
+            last = number == HASHING_SLOTS - 1
+            fcntl.flock(handle, fcntl.LOCK_EX if wait and last else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise HashingBusy
 
 
 def check_policy(password: str, username: str = "") -> None:
@@ -57,15 +97,19 @@ def use_cheap_hashes_for_tests() -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    """Only for signed-in staff and the command line: waits for a free slot."""
+    with hashing_slot(wait=True):
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """Check a password in constant work whether or not there is a hash to check against."""
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    """Check a password in constant work whether or not there is a hash to check against.
+    HashingBusy when the machine's hashing slots are all taken."""
+    with hashing_slot():
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def needs_rehash(password_hash: str) -> bool:

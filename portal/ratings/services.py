@@ -30,6 +30,7 @@ from portal.ratings.models import (
 )
 from portal.ratings.scoring import DepartmentResult, compute_results
 from portal.web import page_cache
+from portal.web.spreadsheet import safe_row
 
 
 class EditionNotFound(LookupError):
@@ -162,12 +163,12 @@ def csv_bytes(version: EditionVersion) -> bytes:
     gives the same bytes, so the checksum printed at publication identifies them."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["department_slug", "department"]
-                    + [f"{i.code}" for i in version.indicators] + ["total", "grade", "rank"])
+    writer.writerow(safe_row(["department_slug", "department"]
+                             + [f"{i.code}" for i in version.indicators] + ["total", "grade", "rank"]))
     for result in results(version):
-        writer.writerow([result.department.slug, result.department.name]
-                        + [f"{result.scores[i.code]:.2f}" for i in version.indicators]
-                        + [f"{result.total:.2f}", result.grade, result.rank])
+        writer.writerow(safe_row([result.department.slug, result.department.name]
+                                 + [f"{result.scores[i.code]:.2f}" for i in version.indicators]
+                                 + [f"{result.total:.2f}", result.grade, result.rank]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

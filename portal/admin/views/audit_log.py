@@ -23,7 +23,7 @@ def audit_log():
     action = _action_filter()
     return render_template(
         "admin/audit.html", page=audit.list_entries(int(raw_page), action=action), action=action,
-        labels=audit.ACTION_LABELS,
+        labels=audit.ACTION_LABELS, refusals=audit.refusal_counts(),
     )
 
 

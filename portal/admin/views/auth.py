@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import time
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 
 from portal.admin import accounts, passwords, totp
 from portal.admin.access import SESSION_KEY, any_staff, bp, current_staff, public
 from portal.admin.models import Role
+from portal.extensions import limiter
 
 PENDING_KEY = "pending_login"
 # Between the password and the code: long enough to open an app, short enough to be useless later.
@@ -39,14 +40,24 @@ def _sign_in(user) -> str:
     return _safe_next(target)
 
 
+BUSY_MESSAGE = "登录请求较多，请稍候几秒再试。"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
+# Per client (the day's keyed address hash), in front of the Argon2 check: a password attempt
+# costs the server a fraction of a second of both cores, so no one client may ask for many.
+@limiter.limit("20 per 10 minutes;100 per day", methods=["POST"])
 def login():
     if request.method == "GET":
         return render_template("admin/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "")
     try:
         user = accounts.check_password(username, request.form.get("password", ""))
+    except passwords.HashingBusy:
+        response = make_response(render_template("admin/login.html", message=BUSY_MESSAGE, username=username), 503)
+        response.headers["Retry-After"] = "5"
+        return response
     except accounts.LoginThrottled as exc:
         return render_template("admin/login.html", message=str(exc), username=username), 429
     except accounts.LoginRefused as exc:
@@ -58,6 +69,7 @@ def login():
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
+@limiter.limit("30 per 10 minutes", methods=["POST"])
 def login_code():
     user = _pending_user()
     if user is None or not user.totp_confirmed:
@@ -119,6 +131,8 @@ def change_password():
         return render_template("admin/password.html", message="两次输入的新密码不一致。"), 400
     try:
         accounts.change_password(staff, request.form.get("current_password", ""), new)
+    except passwords.HashingBusy:
+        return render_template("admin/password.html", message=BUSY_MESSAGE), 503
     except accounts.LoginRefused:
         return render_template("admin/password.html", message="当前密码不正确。"), 400
     except passwords.PasswordRefused as exc:
