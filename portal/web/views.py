@@ -1,9 +1,9 @@
 """Pages that belong to no feature: home, housekeeping, the text-size preference."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
 from sqlalchemy import text
 
 from portal.departments.services import list_departments
@@ -11,6 +11,7 @@ from portal.disclosures.services import latest_disclosures
 from portal.extensions import db
 from portal.web import NAVIGATION
 from portal.web.page_cache import page as cached_page
+from portal.web.redirects import local_target
 
 bp = Blueprint("web", __name__)
 
@@ -100,9 +101,4 @@ def display():
 
 def _local_path(target: str | None) -> str:
     """Only a path on this site: `next` must not become an open redirect."""
-    if not target:
-        return url_for("web.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("web.home")
-    return target
+    return local_target(target, url_for("web.home"))

@@ -137,10 +137,27 @@ def test_the_login_form_survives_hostile_strings(published_app):
     client = published_app.test_client()
     token = csrf_token(client, "/admin/login")
     strings = XSS + hostile_strings()[::10]
-    for text in strings:
+    for number, text in enumerate(strings):
         for field in ("username", "password", "next"):
+            # Each from its own address: the per-client login limit is not what is exercised.
+            client.environ_base["REMOTE_ADDR"] = f"10.{number // 250}.{number % 250}.{len(field)}"
             data = {"username": "editor", "password": "wrong password 123", "csrf_token": token, field: text}
             assert_safe(client.post("/admin/login", data=data), f"login {field}={text!r}")
+
+
+# Every parameter that names where to go next: the hostile strings as paths of this site.
+REDIRECT_TARGETS = [("/display", "next"), ("/admin/login", "next")]
+
+
+def test_redirect_parameters_survive_every_hostile_string_as_a_path(published_app):
+    client = published_app.test_client()
+    for text in hostile_strings() + ["/abc\nX", "/abc\r\nSet-Cookie: x=1", "/admin/\x00", "/\t/evil.example"]:
+        for path, name in REDIRECT_TARGETS:
+            for value in (text, "/" + text, "/admin/" + text):
+                response = client.get(path, query_string={name: value})
+                assert_safe(response, f"{path}?{name}={value!r}")
+                location = response.headers.get("Location", "")
+                assert "\n" not in location and "\r" not in location and not location.startswith("//")
 
 
 @pytest.mark.parametrize("html", [

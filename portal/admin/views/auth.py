@@ -9,6 +9,7 @@ from portal.admin import accounts, passwords, totp
 from portal.admin.access import SESSION_KEY, any_staff, bp, current_staff, public
 from portal.admin.models import Role
 from portal.extensions import limiter
+from portal.web.redirects import local_target
 
 PENDING_KEY = "pending_login"
 # Between the password and the code: long enough to open an app, short enough to be useless later.
@@ -17,9 +18,7 @@ PENDING_SECONDS = 300
 
 def _safe_next(target: str | None) -> str:
     """Only back-office paths of this site: `next` must not be an open redirect."""
-    if target and target.startswith("/admin/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("admin.dashboard")
+    return local_target(target, url_for("admin.dashboard"), prefix="/admin/")
 
 
 def _pending_user():
@@ -63,7 +62,7 @@ def login():
     except accounts.LoginRefused as exc:
         return render_template("admin/login.html", message=exc.message, username=username), 400
     session.clear()
-    session[PENDING_KEY] = {"user": user.id, "at": time.time(), "next": request.form.get("next", "")}
+    session[PENDING_KEY] = {"user": user.id, "at": time.time(), "next": _safe_next(request.form.get("next"))}
     return redirect(url_for("admin.login_code" if user.totp_confirmed else "admin.enrol"))
 
 

@@ -20,6 +20,7 @@ from portal.clock import today
 from portal.extensions import db
 from portal.reports import attachments, crypto, receipts, services
 from portal.reports.models import Anonymity, Category, Channel, MessageKind, Status
+from portal.web.redirects import local_target
 
 WRAP_KEY = "desk_wrap"
 
@@ -95,8 +96,7 @@ def unlock_desk():
         audit.record(current_staff(), "desk_unlocked", "desk_key", "")
         db.session.commit()
         flash("受理台已解锁；退出登录或会话超时后自动锁定。", "success")
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/admin/reports") else url_for("admin.reports_queue"))
+        return redirect(local_target(request.args.get("next"), url_for("admin.reports_queue"), prefix="/admin/reports"))
     return render_template("admin/report_unlock.html")
 
 
