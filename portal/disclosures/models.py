@@ -92,7 +92,7 @@ class Attachment(StoredFileColumns, db.Model):
     disclosure: Mapped[Disclosure] = relationship(back_populates="attachments")
 
 
-REVISION_ACTION_LABELS = {"published": "发布", "corrected": "更正", "withdrawn": "撤回"}
+REVISION_ACTION_LABELS = {"published": "发布", "corrected": "更正", "redacted": "删除处理", "withdrawn": "撤回"}
 
 
 class DisclosureRevision(db.Model):
@@ -136,6 +136,9 @@ class DisclosureDraft(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="RESTRICT"))
     review_comment: Mapped[str] = mapped_column(Text, default="")
     correction_reason: Mapped[str] = mapped_column(Text, default="")
+    # A correction that removes text published by mistake (personal data, say): the public history
+    # says a redaction was made, when and why, and shows no removed text, now or in earlier diffs.
+    redaction: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     slug: Mapped[str] = mapped_column(String(80))

@@ -91,7 +91,7 @@ def draft_form_values(draft: DisclosureDraft | None) -> dict:
         "publisher": draft.publisher, "written_on": draft.written_on.isoformat() if draft.written_on else "",
         "topic": draft.topic, "disclosure_mode": mode_labels[draft.disclosure_mode],
         "validity": validity_labels[draft.validity], "departments": list(draft.departments),
-        "body": draft.body, "correction_reason": draft.correction_reason,
+        "body": draft.body, "correction_reason": draft.correction_reason, "redaction": draft.redaction,
     }
 
 
@@ -112,6 +112,7 @@ def _parse(form: Mapping, correction: bool) -> dict:
     if correction and len(reason) > MAX_REASON_CHARS:
         errors["correction_reason"] = f"更正原因最多 {MAX_REASON_CHARS} 个字符"
     values["correction_reason"] = reason if correction else ""
+    values["redaction"] = correction and form.get("redaction") == "1"
     known = set(db.session.scalars(select(Department.slug)))
     unknown = [slug for slug in values.get("departments", ()) if slug not in known]
     if unknown:
@@ -268,7 +269,8 @@ def approve_draft(draft_id: int, reviewer: StaffUser, expected_version: int, sto
     try:
         if draft.is_correction:
             _claim_revision(draft)
-            disclosure = services.upsert_disclosure(record, store, reason=draft.correction_reason, dated=today())
+            disclosure = services.upsert_disclosure(record, store, reason=draft.correction_reason, dated=today(),
+                                                    redaction=draft.redaction)
         else:
             _check_free(draft)
             disclosure = services.upsert_disclosure(record, store)
@@ -278,7 +280,7 @@ def approve_draft(draft_id: int, reviewer: StaffUser, expected_version: int, sto
         raise PublishingError(f"未发布：{exc}", status=409) from exc
     db.session.flush()
     audit.record(reviewer, "draft_approved", "disclosure", disclosure.slug,
-                 detail=f"草稿 {draft.id}，第 {disclosure.revision} 版")
+                 detail=f"草稿 {draft.id}，第 {disclosure.revision} 版" + ("，删除处理" if draft.redaction else ""))
     db.session.commit()
     search.index_documents([search_document(disclosure)])
     page_cache.mark_published()

@@ -158,7 +158,7 @@ def get_attachment(slug: str, filename: str) -> Attachment:
 
 
 def upsert_disclosure(record: DisclosureRecord, store: FileStore, *, reason: str = IMPORT_REASON,
-                      dated: dt.date | None = None) -> Disclosure:
+                      dated: dt.date | None = None, redaction: bool = False) -> Disclosure:
     """Create or update a disclosure from a record, matched by slug. The caller commits.
 
     A new disclosure starts its history with 发布; a change to a published one becomes version
@@ -191,11 +191,30 @@ def upsert_disclosure(record: DisclosureRecord, store: FileStore, *, reason: str
     if before is not None:
         changes = describe_changes(before, _history_values(disclosure))
         if changes:
+            if redaction:
+                changes = _redact_history(disclosure, changes)
             disclosure.revision += 1
             disclosure.revisions.append(DisclosureRevision(
-                number=disclosure.revision, action="corrected", dated=dated or today(), reason=reason, changes=changes,
+                number=disclosure.revision, action="redacted" if redaction else "corrected", dated=dated or today(),
+                reason=reason, changes=changes,
             ))
     return disclosure
+
+
+def _redact_history(disclosure: Disclosure, changes: list[dict]) -> list[dict]:
+    """A redaction's changes without their text, and every earlier revision's changes to the same
+    fields without theirs: the removed text must not stay readable in an older diff."""
+    fields = {change["field"] for change in changes}
+
+    def scrubbed(change: dict) -> dict:
+        if change["field"] not in fields:
+            return change
+        return {"field": change["field"], "label": change["label"], "redacted": True}
+
+    for revision in disclosure.revisions:
+        if any(change["field"] in fields for change in revision.changes):
+            revision.changes = [scrubbed(change) for change in revision.changes]
+    return [scrubbed(change) for change in changes]
 
 
 def _history_values(disclosure: Disclosure) -> dict:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import subprocess  # nosec B404 - runs this package's own sanitiser with a fixed argument list
+# The sanitiser runs as a child process with a fixed argument list (this interpreter, our script).
+import subprocess  # nosec B404
 import sys
 import unicodedata
 import warnings
@@ -144,7 +145,8 @@ def metadata_free_copy(upload: Upload) -> bytes | None:
     if upload.media_type not in ("image/png", "image/jpeg", "application/pdf"):
         return None
     try:
-        done = subprocess.run(  # nosec B603 - fixed argv: this interpreter and the package's own script
+        # Fixed argv: this interpreter and the package's own script; the file goes in on stdin.
+        done = subprocess.run(  # nosec B603
             [sys.executable, "-I", str(SANITISER), upload.media_type],
             input=upload.data, capture_output=True, timeout=SANITISER_TIMEOUT_SECONDS, check=False,
         )

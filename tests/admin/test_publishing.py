@@ -376,3 +376,50 @@ def test_auditors_read_and_export_the_log(admin_app):
     assert ",editor,draft_created,draft," in text
     assert auditor.get("/admin/audit?action=draft_approved").get_data(as_text=True).count("<tr>") == 2
     assert editor.get("/admin/audit").status_code == 403
+
+
+def _correct(app, editor, reviewer, body: str, reason: str, redaction: bool = False) -> None:
+    response = post(editor, f"/admin/disclosures/{DRAFT['slug']}/correct", token_from="/admin/disclosures")
+    correction_id = int(re.search(r"/admin/drafts/(\d+)/edit$", response.headers["Location"]).group(1))
+    form = {**{key: value for key, value in DRAFT.items() if key != "slug"}, "body": body,
+            "correction_reason": reason, "version": 1, "save": "1"}
+    if redaction:
+        form["redaction"] = "1"
+    post(editor, f"/admin/drafts/{correction_id}/edit", form)
+    assert submit(app, editor, correction_id).status_code == 303
+    assert approve(app, reviewer, correction_id).status_code in (302, 303)
+
+
+def test_a_redaction_removes_text_from_the_page_and_from_every_earlier_diff(admin_app):
+    editor, reviewer = signed_in(admin_app, "editor"), signed_in(admin_app, "reviewer")
+    publish(admin_app, editor, reviewer)
+    leaked = DRAFT["body"] + "\n联系人：张三，手机 13912345678。\n"
+    _correct(admin_app, editor, reviewer, leaked, "补充联系人")  # the mistake: personal data published
+    public = admin_app.test_client()
+    assert "13912345678" in public.get(f"/disclosures/{DRAFT['slug']}").get_data(as_text=True)
+    _correct(admin_app, editor, reviewer, DRAFT["body"], "删除误发的个人信息", redaction=True)
+
+    page = public.get(f"/disclosures/{DRAFT['slug']}").get_data(as_text=True)
+    api = public.get(f"/api/v1/disclosures/{DRAFT['slug']}").get_data(as_text=True)
+    for where in (page, api):
+        assert "13912345678" not in where and "张三" not in where
+    assert "删除处理" in page and "删除误发的个人信息" in page and "删除的内容不再公开" in page
+    assert [r["action"] for r in public.get(f"/api/v1/disclosures/{DRAFT['slug']}").get_json()["revisions"]] == [
+        "published", "corrected", "redacted"]
+    assert not public.get("/api/v1/search?q=13912345678").get_json()["results"]
+    assert any("删除处理" in detail for detail in _audit_details(admin_app, "draft_approved"))
+
+
+def test_a_withdrawn_page_shows_no_removed_text(admin_app):
+    editor, reviewer = signed_in(admin_app, "editor"), signed_in(admin_app, "reviewer")
+    publish(admin_app, editor, reviewer)
+    _correct(admin_app, editor, reviewer, DRAFT["body"].replace("守信践诺情况。", "守信践诺情况，另见附表。"), "补充")
+    post(reviewer, f"/admin/disclosures/{DRAFT['slug']}/withdraw", {"reason": "内容有误"})
+    gone = admin_app.test_client().get(f"/disclosures/{DRAFT['slug']}").get_data(as_text=True)
+    assert "修订记录" in gone and "正文有修改" in gone
+    assert "另见附表" not in gone and "守信践诺情况" not in gone
+
+
+def _audit_details(app, action: str) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == action)))

@@ -1,4 +1,4 @@
-"""anonymous refusals counted per day
+"""anonymous refusals counted per day; redactions
 
 Revision ID: 0007
 Revises: 0006
@@ -21,7 +21,11 @@ def upgrade():
     sa.Column('count', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'action', name=op.f('pk_audit_refusal_counts'))
     )
+    with op.batch_alter_table('disclosure_drafts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('redaction', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade():
+    with op.batch_alter_table('disclosure_drafts', schema=None) as batch_op:
+        batch_op.drop_column('redaction')
     op.drop_table('audit_refusal_counts')
