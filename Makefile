@@ -50,7 +50,10 @@ content: db
 	$(BIN)/flask content import
 	$(BIN)/flask search rebuild --if-missing
 
+# Several workers share one count of each rate limit only through Redis: used when it answers.
 run: content
+	@if [ -z "$$RATELIMIT_STORAGE_URI" ] && $(BIN)/python -c "import redis; redis.Redis(socket_connect_timeout=0.5).ping()" 2>/dev/null; then \
+	  echo "rate limits in Redis at 127.0.0.1:6379"; export RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379; fi; \
 	PORT=$(PORT) $(BIN)/gunicorn -c python:portal.gunicorn_conf wsgi:app
 
 test: install-dev system-deps npm-deps

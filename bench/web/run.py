@@ -4,7 +4,9 @@ Flask "hello" application under the same server and load, measured in the same r
     python -m bench.web.run [--connections 32] [--duration 20]
 
 Prints requests/s, p50/p90/p99 latency, errors and peak resident memory per worker for both,
-and the ratio of the portal's throughput to hello's. bench/README.md explains the figures.
+and the ratio of the portal's throughput to hello's. Then a login flood: /privacy's latency
+alone, and while 8 connections send wrong passwords to /admin/login, from one address and from
+a new address each time (behind one trusted proxy). bench/README.md explains the figures.
 """
 from __future__ import annotations
 
@@ -55,6 +57,8 @@ def prepare_portal(home: Path) -> dict:
     """A fresh instance with the demo content imported and the search index built."""
     env = {
         **os.environ, "FLASK_APP": "wsgi", "PORTAL_ENV": "production", "SECRET_KEY": "bench-" + "k" * 40,
+        "RECEIPT_PEPPER": "bench-pepper-" + "p" * 40, "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "PORTAL_PLAIN_HTTP": "1",  # loopback, on purpose
         "DATABASE_URL": f"sqlite:///{home / 'portal.sqlite3'}", "FILES_DIR": str(home / "files"),
         "SEARCH_INDEX_DIR": str(home / "search_index"),
     }
@@ -155,6 +159,44 @@ def load(server: Server, paths: list[str], connections: int, duration: int, thre
     }
 
 
+def login_form(server: Server) -> tuple[str, str]:
+    """A session cookie and its CSRF token, as a browser gets them from the login page."""
+    with urllib.request.urlopen(server.url + "/admin/login", timeout=10) as response:
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode()).group(1)
+    return cookie, token
+
+
+def login_flood(env: dict, workers: int, duration: int, home: Path) -> dict:
+    """/privacy alone, then while 8 connections flood the login (one address; many addresses)."""
+    server = Server("wsgi:app", {**env, "TRUSTED_PROXIES": "1"}, workers, home / "flood.log")
+    figures = {}
+    try:
+        server.wait_ready("/privacy")
+        warm(server, ["/privacy"])
+        print(f"login flood: /privacy alone for {duration} s …", flush=True)
+        figures["privacy_alone"] = load(server, ["/privacy"], 4, duration, 1, home)
+        cookie, token = login_form(server)
+        for mode in ("one-address", "spread"):
+            print(f"login flood ({mode}): /privacy for {duration} s while 8 connections send wrong passwords …",
+                  flush=True)
+            flood = subprocess.Popen(
+                ["wrk", "-t", "2", "-c", "8", "-d", f"{duration + 2}s", "--timeout", "10s",
+                 "-s", str(HERE / "login.lua"), server.url, "--", cookie, token, mode],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
+            time.sleep(1)
+            figures[f"privacy_during_flood_{mode}"] = load(server, ["/privacy"], 4, duration, 1, home)
+            output, _ = flood.communicate(timeout=duration + 30)
+            line = next((line for line in output.splitlines() if line.startswith("WRK_JSON ")), None)
+            if line:
+                flooded = json.loads(line.removeprefix("WRK_JSON "))
+                figures[f"login_attempts_per_s_{mode}"] = round(flooded["requests"] / (flooded["duration_us"] / 1e6), 1)
+    finally:
+        server.stop()
+    return figures
+
+
 def encode(path: str) -> str:
     from urllib.parse import quote
 
@@ -186,6 +228,7 @@ def main() -> None:
                 results[name] = load(server, app_paths, args.connections, args.duration, args.threads, home)
             finally:
                 server.stop()
+        flood = login_flood(env, workers, max(5, args.duration // 2), home)
 
     portal, hello = results["portal"], results["hello"]
     ratio = portal["requests_per_s"] / hello["requests_per_s"]
@@ -194,6 +237,7 @@ def main() -> None:
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
         "workers": workers, "connections": args.connections, "duration_s": args.duration,
         "mix": MIX, "portal": portal, "hello": hello, "throughput_ratio": round(ratio, 3),
+        "login_flood": flood,
     }
     print(f"\n{'':24}{'portal':>12}{'hello':>12}")
     for key, label in (("requests_per_s", "requests/s"), ("p50_ms", "p50, ms"), ("p90_ms", "p90, ms"),
@@ -204,6 +248,15 @@ def main() -> None:
     print(f"targets: p99 ≤ 100 ms: {'met' if portal['p99_ms'] <= 100 else 'NOT met'}; "
           f"errors 0: {'met' if portal['errors'] == 0 else 'NOT met'}; "
           f"worker ≤ 200 MB: {'met' if max(portal['worker_peak_rss_mb']) <= 200 else 'NOT met'}")
+    alone = flood["privacy_alone"]["p99_ms"]
+    print("\n/privacy p99 (4 connections), ms:")
+    print(f"  alone                                   {alone:>8}")
+    for mode in ("one-address", "spread"):
+        during = flood[f"privacy_during_flood_{mode}"]
+        attempts = flood.get(f"login_attempts_per_s_{mode}", "?")
+        print(f"  8 connections flooding login ({mode:11}) {during['p99_ms']:>8}  "
+              f"(× {during['p99_ms'] / alone:.2f}; {attempts} login answers/s; errors {during['errors']})")
+    print("goal: ≤ 2 × alone")
     (HERE / "last-run.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

@@ -152,6 +152,7 @@ def follow_up():
     return render_template(
         "reports/status.html", report=report, code=code, groups=receipts.grouped(code),
         messages=services.messages_for_reporter(report, code), message=message, errors=errors,
+        typed=request.form.get("message", "") if errors else "",  # sent back: nothing typed is lost
         Status=Status, max_files=attachments.MAX_FILES,
     ), (400 if errors else 200)
 

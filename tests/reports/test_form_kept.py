@@ -120,7 +120,8 @@ def test_one_receipt_code_adds_a_bounded_number_of_messages_and_files_a_day(app)
     code = receipt_code(submit(client, files=[(io.BytesIO(b"first evidence"), f"{n}.txt") for n in range(5)]))
     statuses = [follow_up(client, code, action="message", message=f"第 {n} 次补充").status_code for n in range(6)]
     assert statuses == [200] * 5 + [400]
-    assert "每天最多补充 5 次" in follow_up(client, code, action="message", message="再补充").get_data(as_text=True)
+    refused = follow_up(client, code, action="message", message="再补充的一段话").get_data(as_text=True)
+    assert "每天最多补充 5 次" in refused and ">再补充的一段话</textarea>" in refused  # the text is kept
     other = receipt_code(submit(app.test_client(), files=[(io.BytesIO(b"x evidence"), f"{n}.txt") for n in range(5)]))
     response = follow_up(client, other, action="message", message="补充文件",
                          files=[(io.BytesIO(b"more evidence"), f"m{n}.txt") for n in range(5)])
