@@ -197,6 +197,18 @@ def login_flood(env: dict, workers: int, duration: int, home: Path) -> dict:
     return figures
 
 
+def print_flood(flood: dict) -> None:
+    alone = flood["privacy_alone"]["p99_ms"]
+    print("\n/privacy p99 (4 connections), ms:")
+    print(f"  alone                                      {alone:>8}")
+    for mode in ("one-address", "spread"):
+        during = flood[f"privacy_during_flood_{mode}"]
+        attempts = flood.get(f"login_attempts_per_s_{mode}", "?")
+        print(f"  8 connections flooding login ({mode:11}) {during['p99_ms']:>8}  "
+              f"(× {during['p99_ms'] / alone:.2f}; {attempts} login answers/s; errors {during['errors']})")
+    print("goal: ≤ 2 × alone")
+
+
 def encode(path: str) -> str:
     from urllib.parse import quote
 
@@ -209,6 +221,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds of load for each application")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 0)) or None)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--flood-only", action="store_true", help="only the login-flood figures")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `make system-deps` installs it (Debian package wrk)")
@@ -219,6 +232,9 @@ def main() -> None:
         home = Path(tmp)
         env = prepare_portal(home)
         results = {}
+        if args.flood_only:
+            print_flood(login_flood(env, workers, max(5, args.duration // 2), home))
+            return
         for name, app, app_paths in (("portal", "wsgi:app", paths), ("hello", "bench.web.hello:app", ["/"])):
             server = Server(app, env, workers, home / f"{name}.log")
             try:
@@ -248,15 +264,7 @@ def main() -> None:
     print(f"targets: p99 ≤ 100 ms: {'met' if portal['p99_ms'] <= 100 else 'NOT met'}; "
           f"errors 0: {'met' if portal['errors'] == 0 else 'NOT met'}; "
           f"worker ≤ 200 MB: {'met' if max(portal['worker_peak_rss_mb']) <= 200 else 'NOT met'}")
-    alone = flood["privacy_alone"]["p99_ms"]
-    print("\n/privacy p99 (4 connections), ms:")
-    print(f"  alone                                   {alone:>8}")
-    for mode in ("one-address", "spread"):
-        during = flood[f"privacy_during_flood_{mode}"]
-        attempts = flood.get(f"login_attempts_per_s_{mode}", "?")
-        print(f"  8 connections flooding login ({mode:11}) {during['p99_ms']:>8}  "
-              f"(× {during['p99_ms'] / alone:.2f}; {attempts} login answers/s; errors {during['errors']})")
-    print("goal: ≤ 2 × alone")
+    print_flood(flood)
     (HERE / "last-run.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

@@ -162,12 +162,19 @@ def change_password(user: StaffUser, current: str, new: str) -> None:
 # --- login ---------------------------------------------------------------------------------
 
 def check_password(username: str, password: str, now: dt.datetime | None = None) -> StaffUser:
-    """The first login step. Raises LoginThrottled or LoginRefused; records the attempt."""
-    now = now or utcnow()
+    """The first login step. Raises LoginThrottled or LoginRefused; records the attempt.
+
+    passwords.HashingBusy when every hashing slot is taken: checked first, so that under a flood
+    a refused attempt costs no database work either."""
+    with passwords.hashing_slot():
+        return _check_password(username, password, now or utcnow())
+
+
+def _check_password(username: str, password: str, now: dt.datetime) -> StaffUser:
     name = normalise_username(username)[:64]
     _check_throttle(name, now)
     user = find_user(name)
-    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    ok = passwords.verify_password(user.password_hash if user else None, password or "", slot_held=True)
     if not ok or user is None or not user.active:
         _count_failure(name, now)
         audit.record(user, "login_failed", "staff_user", name, outcome="failed",
@@ -175,7 +182,7 @@ def check_password(username: str, password: str, now: dt.datetime | None = None)
         db.session.commit()
         raise LoginRefused()
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = passwords.rehash_in_slot(password)
         db.session.commit()
     return user
 

@@ -11,7 +11,9 @@ import functools
 import gzip
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -96,20 +98,56 @@ def use_cheap_hashes_for_tests() -> None:
     _DUMMY_HASH = _hasher.hash("not a real password, used to keep timings equal")
 
 
+# The hashing itself runs on one thread per process at a lower CPU priority (nice 10; Argon2's
+# own threads inherit it): when logins and page views compete for the cores, the page views win.
+# A thread's priority cannot be raised again without privileges, so it is a thread of its own.
+HASHING_NICENESS = 10
+_executor: tuple[int, ThreadPoolExecutor] | None = None
+_executor_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    except OSError:  # not permitted here: hashing at normal priority is still correct
+        pass
+
+
+def _at_low_priority(work: Callable[[], object]) -> object:
+    global _executor
+    with _executor_lock:
+        if _executor is None or _executor[0] != os.getpid():  # a forked worker makes its own
+            _executor = (os.getpid(), ThreadPoolExecutor(max_workers=1, initializer=_lower_priority,
+                                                         thread_name_prefix="argon2"))
+        executor = _executor[1]
+    return executor.submit(work).result()
+
+
 def hash_password(password: str) -> str:
     """Only for signed-in staff and the command line: waits for a free slot."""
     with hashing_slot(wait=True):
-        return _hasher.hash(password)
+        return _at_low_priority(lambda: _hasher.hash(password))
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def rehash_in_slot(password: str) -> str:
+    """A new hash, by a caller that holds a hashing slot (an old hash upgraded at login)."""
+    return _at_low_priority(lambda: _hasher.hash(password))
+
+
+def verify_password(password_hash: str | None, password: str, slot_held: bool = False) -> bool:
     """Check a password in constant work whether or not there is a hash to check against.
-    HashingBusy when the machine's hashing slots are all taken."""
-    with hashing_slot():
+    HashingBusy when the machine's hashing slots are all taken (unless the caller already holds
+    one: `slot_held`)."""
+    def verify() -> bool:
         try:
             return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
+
+    if slot_held:
+        return _at_low_priority(verify)
+    with hashing_slot():
+        return _at_low_priority(verify)
 
 
 def needs_rehash(password_hash: str) -> bool:
