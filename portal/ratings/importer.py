@@ -198,7 +198,10 @@ def read_scores(path: Path, spec: EditionSpec, departments: dict[str, str]) -> t
         text = decode_sheet(raw)
     except ValueError as exc:
         return None, [Problem(path, 1, str(exc))]
-    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
+    # Numbered as a spreadsheet numbers them: one number per record (a quoted cell may span
+    # lines), blank rows skipped but counted, so every message names the row a person sees.
+    rows = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+            if any(cell.strip() for cell in row)]
     if not rows:
         return None, [Problem(path, 1, "文件为空：第一行应为表头（部门、各指标代码）")]
     return _check_rows(path, rows, spec, departments)
@@ -213,21 +216,28 @@ def _column_name(index: int) -> str:
     return name
 
 
-def _check_rows(path: Path, rows: list[list[str]], spec: EditionSpec,
+def _check_rows(path: Path, rows: list[tuple[int, list[str]]], spec: EditionSpec,
                 departments: dict[str, str]) -> tuple[ScoreSheet | None, list[Problem]]:
     problems: list[Problem] = []
-    header = [cell.strip() for cell in rows[0]]
+    header_number, header_row = rows[0]
+    header = [cell.strip() for cell in header_row]
+    # Spreadsheet programs pad the used range: empty header cells name no column. Their cells
+    # must stay empty too (checked per row below).
+    while header and not header[-1]:
+        header.pop()
     codes = {indicator.code: indicator for indicator in spec.indicators}
+    where_header = f"第 {header_number} 行"
     if not header or header[0].lower() not in DEPARTMENT_COLUMNS:
-        problems.append(Problem(path, 1, "第 1 行 A 列：表头第一列应为“部门”或 department"))
+        problems.append(Problem(path, header_number, f"{where_header} A 列：表头第一列应为“部门”或 department"))
     for index, name in enumerate(header[1:], start=1):
-        if name not in codes and name.lower() not in RESPONSE_COLUMNS:
-            problems.append(Problem(path, 1, f"第 1 行 {_column_name(index)} 列：未知的列“{name}”（应为指标代码或“部门回应”）"))
+        if name and name not in codes and name.lower() not in RESPONSE_COLUMNS:
+            problems.append(Problem(path, header_number,
+                                    f"{where_header} {_column_name(index)} 列：未知的列“{name}”（应为指标代码或“部门回应”）"))
     for code in codes:
         if header.count(code) > 1:
-            problems.append(Problem(path, 1, f"第 1 行：指标列“{code}”出现了两次"))
+            problems.append(Problem(path, header_number, f"{where_header}：指标列“{code}”出现了两次"))
         if code not in header:
-            problems.append(Problem(path, 1, f"第 1 行：缺少指标列“{code}”（{codes[code].name}）"))
+            problems.append(Problem(path, header_number, f"{where_header}：缺少指标列“{code}”（{codes[code].name}）"))
     if problems:
         return None, problems
 
@@ -236,11 +246,14 @@ def _check_rows(path: Path, rows: list[list[str]], spec: EditionSpec,
     response_column = next((columns[name] for name in header if name.lower() in RESPONSE_COLUMNS), None)
     scores: dict[str, dict[str, Decimal]] = {}
     responses: dict[str, str] = {}
-    for row_number, row in enumerate(rows[1:], start=2):
-        if len(row) > len(header):
-            problems.append(Problem(path, row_number, f"第 {row_number} 行：比表头多出 {len(row) - len(header)} 列"))
+    for row_number, row in rows[1:]:
+        padding = [index for index, cell in enumerate(row) if cell.strip() and (index >= len(header) or not header[index])]
+        if padding:
+            index = padding[0]
+            problems.append(Problem(path, row_number, f"第 {row_number} 行 {_column_name(index)} 列：这一列没有表头，"
+                                                      f"却填了“{row[index].strip()[:20]}”"))
             continue
-        row = row + [""] * (len(header) - len(row))
+        row = row[:len(header)] + [""] * (len(header) - len(row))
         name = row[0].strip()
         slug = name if name in departments else by_name.get(name)
         if slug is None:
@@ -268,7 +281,7 @@ def _check_rows(path: Path, rows: list[list[str]], spec: EditionSpec,
         if response_column is not None and row[response_column].strip():
             responses[slug] = row[response_column].strip()
     if len(rows) == 1:
-        problems.append(Problem(path, 1, "表中没有任何部门的分数"))
+        problems.append(Problem(path, header_number, "表中没有任何部门的分数"))
     if problems:
         return None, problems
     return ScoreSheet(scores=scores, responses=responses), []

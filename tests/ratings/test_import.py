@@ -60,7 +60,11 @@ def version_count(app) -> int:
     (HEADER + "office,94,92,90,93,88,\r\noffice,90,90,90,90,90,\r\n", "第 3 行 A 列：部门“办公室”出现了两次"),
     (HEADER + "办公室,94,92,90,93,88,\r\noffice,90,90,90,90,90,\r\n", "第 3 行 A 列：部门“办公室”出现了两次"),
     (HEADER + "宣传科,94,92,90,93,88,\r\n", "第 2 行 A 列：未知部门“宣传科”"),
-    (HEADER + "office,94,92,90,93,88,,extra\r\n", "第 2 行：比表头多出 1 列"),
+    (HEADER + "office,94,92,90,93,88,,extra\r\n", "第 2 行 H 列：这一列没有表头，却填了“extra”"),
+    # After blank rows, the row a person sees in Excel: blank rows count.
+    (HEADER + ",,,,,,\r\n\r\ncoordination,1,2,3,4,150,\r\n", "第 4 行 F 列（A5 诚信宣传教育）：分数 150 超过满分"),
+    # A quoted cell spanning two lines is one row in a spreadsheet.
+    (HEADER + 'office,94,92,90,93,88,"第一行\r\n第二行"\r\n宣传科,1,1,1,1,1,\r\n', "第 3 行 A 列：未知部门“宣传科”"),
     ("", "文件为空"),
     (HEADER, "表中没有任何部门的分数"),
     (HEADER + "office,94.555,92,90,93,88,\r\n", "最多两位小数"),
@@ -78,6 +82,54 @@ def test_a_sheet_with_a_bom_and_one_in_gbk_are_both_read(published_app, tmp_path
                     edition_file(tmp_path))
     assert utf8_bom.exit_code == 0 and "2 departments" in utf8_bom.output
     assert gbk.exit_code == 0 and "2 departments" in gbk.output
+
+
+def _excel(rows: list[list[str]], encoding: str, pad: int = 0, trailing_empty: bool = False,
+           last_newline: bool = True) -> bytes:
+    """A CSV the way Excel and WPS save one: CRLF, quoted where needed, the used range padded."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(row + [""] * pad + ([""] if trailing_empty else []))
+    text = out.getvalue() if last_newline else out.getvalue().removesuffix("\r\n")
+    return text.encode(encoding)  # utf-8-sig: with the BOM Excel writes
+
+
+EXCEL_ROWS = [["部门", "A1", "A2", "A3", "A4", "A5", "部门回应"],
+              ["办公室", "94", "92", "90", "93", "88", ""],
+              ["综合协调科", "62", "58", "55", "48", "60", "已整改，见“整改报告”, 2025年12月"]]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
+@pytest.mark.parametrize("shape", [
+    {"pad": 0}, {"pad": 2}, {"trailing_empty": True}, {"last_newline": False}, {"pad": 1, "last_newline": False},
+])
+def test_sheets_as_excel_and_wps_write_them_are_accepted(published_app, tmp_path, encoding, shape):
+    data = _excel([list(row) for row in EXCEL_ROWS], encoding, **shape)
+    if shape.get("trailing_empty"):  # only the data rows end in one more empty cell
+        text = data.decode(encoding)
+        lines = text.split("\r\n")
+        lines[0] = lines[0].removesuffix(",")
+        data = "\r\n".join(lines).encode(encoding)
+    result = run_check(published_app, sheet(tmp_path, data), edition_file(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "2 departments" in result.output
+
+
+def test_a_blank_row_in_the_middle_is_skipped_and_counted(published_app, tmp_path):
+    rows = [EXCEL_ROWS[0], EXCEL_ROWS[1], ["", "", "", "", "", "", ""], EXCEL_ROWS[2]]
+    result = run_check(published_app, sheet(tmp_path, _excel(rows, "gbk", pad=1)), edition_file(tmp_path))
+    assert result.exit_code == 0 and "2 departments" in result.output
+
+
+def test_content_under_a_padding_column_is_named_by_row_and_column(published_app, tmp_path):
+    rows = [list(row) for row in EXCEL_ROWS]
+    rows[2] = rows[2] + ["", "备注：复核中"]
+    result = run_check(published_app, sheet(tmp_path, _excel(rows, "gbk")), edition_file(tmp_path))
+    assert result.exit_code != 0 and "第 3 行 I 列：这一列没有表头，却填了“备注：复核中”" in result.output
 
 
 def test_ten_megabytes_of_garbage_is_refused_without_reading_it(app, tmp_path):
