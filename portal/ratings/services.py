@@ -183,6 +183,7 @@ def json_data(version: EditionVersion) -> dict:
         "correction_reason": version.correction_reason or None,
         "demo": version.edition.demo,
         "csv_sha256_at_publication": version.checksum,
+        "integrity": integrity(version),
         "indicators": [{"code": i.code, "name": i.name, "weight": str(i.weight), "maximum": str(i.maximum)}
                        for i in version.indicators],
         "grade_bands": [{"name": b.name, "minimum": str(b.minimum)} for b in version.bands],
@@ -201,6 +202,14 @@ def json_bytes(version: EditionVersion) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def integrity(version: EditionVersion) -> str:
+    """"ok" when the figures as stored now give the CSV whose SHA-256 was recorded at publication,
+    "mismatch" when they were changed outside the platform. Once per request and version: every
+    view that shows rating figures asks, and none pays twice."""
+    return _per_request(("integrity", version.id),
+                        lambda: "ok" if sha256(csv_bytes(version)) == version.checksum else "mismatch")
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -42,10 +42,9 @@ def _sorted(version: EditionVersion, rows: list[DepartmentResult]) -> tuple[list
 
 def _edition_page(version: EditionVersion, latest: bool = False):
     rows, sort, order = _sorted(version, services.results(version))
-    csv_now = services.sha256(services.csv_bytes(version))
     return render_template(
         "ratings/edition.html", version=version, rows=rows, sort=sort, order=order, latest=latest,
-        csv_sha256=version.checksum, csv_matches=csv_now == version.checksum,
+        csv_sha256=version.checksum, integrity=services.integrity(version),
         json_sha256=services.sha256(services.json_bytes(version)),
         warnings=risk.warnings_for(version), changes=services.comparability_changes(version),
         is_current=version.edition.current.id == version.id,
@@ -82,12 +81,16 @@ def department_result(edition: str, department: str):
     except services.EditionNotFound:
         abort(404)
     return render_template("ratings/department.html", version=version, result=result,
+                           integrity=services.integrity(version),
                            warnings=[w for w in risk.warnings_for(version) if w.department.slug == department])
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
+def _download(data: bytes, mimetype: str, filename: str, version: EditionVersion) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The file is the figures as stored now: whether they still match the checksum recorded at
+    # publication travels with it (the JSON also says so inside).
+    response.headers["X-Rating-Integrity"] = services.integrity(version)
     return response
 
 
@@ -95,7 +98,8 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 @cached_page
 def edition_csv(edition: str):
     version = _version_or_404(edition)
-    return _download(services.csv_bytes(version), "text/csv", f"integrity-ratings-{edition}-v{version.number}.csv")
+    return _download(services.csv_bytes(version), "text/csv", f"integrity-ratings-{edition}-v{version.number}.csv",
+                     version)
 
 
 @bp.get("/ratings/<edition>.json")
@@ -103,21 +107,22 @@ def edition_csv(edition: str):
 def edition_json(edition: str):
     version = _version_or_404(edition)
     return _download(services.json_bytes(version), "application/json",
-                     f"integrity-ratings-{edition}-v{version.number}.json")
+                     f"integrity-ratings-{edition}-v{version.number}.json", version)
 
 
 @bp.get("/ratings/<edition>/v<int:number>.csv")
 @cached_page
 def version_csv(edition: str, number: int):
     version = _version_or_404(edition, number)
-    return _download(services.csv_bytes(version), "text/csv", f"integrity-ratings-{edition}-v{number}.csv")
+    return _download(services.csv_bytes(version), "text/csv", f"integrity-ratings-{edition}-v{number}.csv", version)
 
 
 @bp.get("/ratings/<edition>/v<int:number>.json")
 @cached_page
 def version_json(edition: str, number: int):
     version = _version_or_404(edition, number)
-    return _download(services.json_bytes(version), "application/json", f"integrity-ratings-{edition}-v{number}.json")
+    return _download(services.json_bytes(version), "application/json", f"integrity-ratings-{edition}-v{number}.json",
+                     version)
 
 
 @bp.get("/api/v1/ratings")
@@ -126,7 +131,8 @@ def api_editions():
     return {"editions": [
         {"edition": v.edition.slug, "version": v.number, "title": v.title,
          "period": [v.period_start.isoformat(), v.period_end.isoformat()],
-         "published_on": v.published_on.isoformat(), "demo": v.edition.demo}
+         "published_on": v.published_on.isoformat(), "demo": v.edition.demo,
+         "integrity": services.integrity(v)}
         for v in services.published_versions_latest_first()
     ]}
 
@@ -169,9 +175,10 @@ def api_honor_roll():
 @bp.get("/warnings/")
 @cached_page
 def warnings():
+    history = risk.all_warnings()
     return render_template("ratings/warnings.html", current=risk.current_warnings(),
-                           history=risk.all_warnings(), rules=risk.RULES,
-                           latest=services.latest_version())
+                           history=history, rules=risk.RULES, latest=services.latest_version(),
+                           altered=_altered({w.version for w in history} | {v for v in [services.latest_version()] if v}))
 
 
 @bp.get("/api/v1/warnings")
@@ -180,21 +187,28 @@ def api_warnings():
     return {"rules": {code: {"name": name, "description": text} for code, (name, text) in risk.RULES.items()},
             "warnings": [
                 {"department": w.department.slug, "edition": w.version.edition.slug, "rule": w.rule,
-                 "figures": w.figures}
+                 "figures": w.figures, "integrity": services.integrity(w.version)}
                 for w in risk.all_warnings()
             ]}
+
+
+def _altered(versions) -> list[EditionVersion]:
+    """Of these versions, those whose stored figures no longer match their publication checksum."""
+    return sorted((v for v in versions if services.integrity(v) != "ok"), key=lambda v: v.period_end)
 
 
 def department_section(department) -> tuple[str, dict] | None:
     """What a department's profile shows of ratings: its history (chart and table), its
     commendations and its warnings. Registered with the departments feature in create_app()."""
+    history = services.department_history(department)
     section = {
-        "history": services.department_history(department),
+        "history": history,
         "commendations": services.commendations_of(department),
         "risk_warnings": risk.warnings_of(department),
     }
     if not any(section.values()):
         return None
+    section["altered"] = _altered({version for version, _ in history} | {w.version for w in section["risk_warnings"]})
     return "ratings/_department_section.html", section
 
 
@@ -206,5 +220,6 @@ def home_section() -> tuple[str, dict] | None:
         return None
     return "ratings/_home_section.html", {
         "version": version, "results": services.results(version) if version else [],
+        "altered": _altered([version] if version else []),
         "commendations": commendations, "warning_count": len(risk.warnings_for(version)) if version else 0,
     }

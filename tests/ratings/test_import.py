@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.admin.models import Role
 from portal.extensions import db
@@ -188,6 +188,44 @@ def test_an_edit_outside_the_application_shows_on_the_page(published_app):
 
         page_cache.mark_published()
     assert "校验值不一致" in client.get("/ratings/2025/").get_data(as_text=True)
+
+
+NOTICE = "校验值不一致"
+
+
+def test_every_view_of_rating_figures_says_when_they_were_changed_outside(published_app):
+    """One score changed with plain SQL: every page, download and API answer showing the 2025
+    figures says so; the untouched 2024 edition's do not."""
+    client = published_app.test_client()
+    html_views = ["/ratings/", "/ratings/2025/", "/ratings/2025/office", "/departments/office", "/", "/warnings/"]
+    data_views = ["/ratings/2025.csv", "/ratings/2025.json", "/ratings/2025/v1.csv", "/ratings/2025/v1.json"]
+    for url in html_views:
+        assert NOTICE not in client.get(url).get_data(as_text=True), url
+    for url in data_views:
+        assert client.get(url).headers["X-Rating-Integrity"] == "ok", url
+    assert client.get("/api/v1/ratings/2025").get_json()["integrity"] == "ok"
+
+    with published_app.app_context():
+        db.session.execute(text("UPDATE rating_scores SET value = 99 WHERE indicator_code = 'A2' AND department_id = "
+                                "(SELECT id FROM departments WHERE slug = 'coordination') AND version_id = "
+                                "(SELECT v.id FROM rating_edition_versions v JOIN rating_editions e ON e.id = v.edition_id "
+                                "WHERE e.slug = '2025')"))
+        db.session.commit()
+        from portal.web import page_cache
+
+        page_cache.mark_published()
+    for url in html_views:
+        assert NOTICE in client.get(url).get_data(as_text=True), url
+    for url in data_views:
+        assert client.get(url).headers["X-Rating-Integrity"] == "mismatch", url
+    assert client.get("/ratings/2025.json").get_json()["integrity"] == "mismatch"
+    assert client.get("/api/v1/ratings/2025").get_json()["integrity"] == "mismatch"
+    editions = {e["edition"]: e["integrity"] for e in client.get("/api/v1/ratings").get_json()["editions"]}
+    assert editions == {"2025": "mismatch", "2024": "ok"}
+    assert {w["integrity"] for w in client.get("/api/v1/warnings").get_json()["warnings"]
+            if w["edition"] == "2025"} <= {"mismatch"}
+    assert NOTICE not in client.get("/ratings/2024/").get_data(as_text=True)
+    assert client.get("/api/v1/ratings/2024").get_json()["integrity"] == "ok"
 
 
 def test_a_correction_is_a_new_version_reviewed_by_someone_else(published_app, tmp_path):
