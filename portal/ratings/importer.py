@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from portal.clock import today
 from portal.content.loader import Field, FieldError, bool_field, date_field, load_yaml, parse_mapping, slug_field, text_field
 from portal.content.records import Problem
 from portal.ratings.scoring import BandSpec, IndicatorSpec
@@ -41,6 +42,9 @@ class EditionSpec:
     drop_threshold: Decimal = Decimal("10")
     correction_reason: str = ""
     demo: bool = False
+    # The day the edition was first published (an edition imported from content/ is usually
+    # older than the import); a correction is dated the day it is published.
+    published_on: dt.date | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +85,7 @@ EDITION_FIELDS = {
     "drop_threshold": Field(_number, required=False),
     "correction_reason": Field(text_field(2000), required=False),
     "demo": Field(bool_field, required=False),
+    "published_on": Field(date_field, required=False),
     "indicators": Field(lambda value: value),
     "bands": Field(lambda value: value),
 }
@@ -113,6 +118,8 @@ def read_edition(path: Path) -> tuple[EditionSpec | None, list[Problem]]:
     _check_bands(bands, path, lines.get("bands", 1), problems)
     if "period_start" in values and "period_end" in values and values["period_end"] < values["period_start"]:
         problems.append(Problem(path, lines["period_end"], "period_end 早于 period_start (the period ends before it starts)"))
+    if values.get("published_on") and values["published_on"] > today():
+        problems.append(Problem(path, lines["published_on"], "published_on 晚于今天 (a publication date in the future)"))
     if problems:
         return None, problems
     values["indicators"] = tuple(IndicatorSpec(**item) for item in indicators)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import json
@@ -15,8 +16,8 @@ from sqlalchemy import select, update
 
 from portal import search
 from portal.admin import audit
-from portal.departments.models import Department
 from portal.clock import today
+from portal.departments.models import Department
 from portal.extensions import db
 from portal.ratings.importer import EditionSpec, ScoreSheet, read_edition, read_scores
 from portal.ratings.models import (
@@ -61,6 +62,11 @@ def published_versions_latest_first() -> list[EditionVersion]:
         current = [edition.current for edition in editions if edition.current is not None]
         return sorted(current, key=lambda version: version.period_end, reverse=True)
     return _per_request(("versions",), compute)
+
+
+def editions_latest_first() -> list[Edition]:
+    """Every edition with at least one published version, the most recent period first."""
+    return [version.edition for version in published_versions_latest_first()]
 
 
 def latest_version() -> EditionVersion | None:
@@ -130,16 +136,24 @@ def comparability_changes(version: EditionVersion) -> list[str]:
     before = {i.code: i for i in previous.indicators}
     after = {i.code: i for i in version.indicators}
     for code in sorted(after.keys() - before.keys()):
-        changes.append(f"新增指标 {code}（{after[code].name}）")
+        changes.append(f"新增指标“{after[code].name}”")
     for code in sorted(before.keys() - after.keys()):
-        changes.append(f"取消指标 {code}（{before[code].name}）")
+        changes.append(f"取消指标“{before[code].name}”")
     for code in sorted(after.keys() & before.keys()):
-        if (before[code].weight, before[code].maximum) != (after[code].weight, after[code].maximum):
-            changes.append(f"指标 {code} 的权重或满分由 {before[code].weight}/{before[code].maximum} "
-                           f"改为 {after[code].weight}/{after[code].maximum}")
+        old, new = before[code], after[code]
+        if old.weight != new.weight:
+            changes.append(f"“{new.name}”的权重由 {_plain(old.weight)} 调整为 {_plain(new.weight)}")
+        if old.maximum != new.maximum:
+            changes.append(f"“{new.name}”的满分由 {_plain(old.maximum)} 分调整为 {_plain(new.maximum)} 分")
     if [(b.name, b.minimum) for b in previous.bands] != [(b.name, b.minimum) for b in version.bands]:
         changes.append("等级划分有变化")
     return changes
+
+
+def _plain(value: Decimal) -> str:
+    """15.00 → 15, 12.50 → 12.5: a number as a reader writes it."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def list_commendations(year: int | None = None) -> list[Commendation]:
@@ -290,16 +304,17 @@ def add_version(delivery: Delivery, *, state: str, submitted_by=None) -> Edition
     db.session.add(version)
     db.session.flush()
     if state == "published":
-        _publish(version)
+        # A first publication from content/ keeps the date its file gives; a correction is new today.
+        _publish(version, published_on=spec.published_on if current is None else None)
     db.session.flush()
     db.session.refresh(edition)
     return version
 
 
-def _publish(version: EditionVersion, reviewer=None) -> None:
+def _publish(version: EditionVersion, reviewer=None, published_on: dt.date | None = None) -> None:
     """Date the publication and record the CSV's checksum, the figure journalists compare."""
     db.session.refresh(version)
-    version.published_on = today()
+    version.published_on = published_on or today()
     version.checksum = sha256(csv_bytes(version))
     version.reviewed_by_id = reviewer.id if reviewer else None
     version.state = "published"

@@ -48,7 +48,16 @@ def _edition_page(version: EditionVersion, latest: bool = False):
         json_sha256=services.sha256(services.json_bytes(version)),
         warnings=risk.warnings_for(version), changes=services.comparability_changes(version),
         is_current=version.edition.current.id == version.id,
+        newest=services.latest_version(), previous=services.previous_version(version),
     )
+
+
+@bp.get("/ratings/editions")
+@cached_page
+def editions():
+    """Every edition and every published version, with dates and checksums: where a journalist
+    starts when checking a rating or its history."""
+    return render_template("ratings/editions.html", editions=services.editions_latest_first())
 
 
 @bp.get("/ratings/")

@@ -149,6 +149,7 @@ def test_bytes_that_are_neither_utf8_nor_gbk_are_named(published_app, tmp_path):
     (("    minimum: 0\n", "    minimum: 10\n"), "最低等级的分数线应为 0"),
     (("evaluator: 示例第三方评价机构\n", ""), "缺少必填字段 (missing key) 'evaluator'"),
     (('period_end: "2099-12-31"', 'period_end: "2098-12-31"'), "period_end 早于 period_start"),
+    (('published_on: "2026-01-22"', 'published_on: "2999-01-01"'), "published_on 晚于今天"),
 ])
 def test_every_edition_file_error_is_named(published_app, tmp_path, replace, message):
     result = run_check(published_app, sheet(tmp_path, HEADER + GOOD_ROWS[0]), edition_file(tmp_path, replace))

@@ -84,7 +84,7 @@ def test_unknown_editions_and_departments_are_404(published_client):
 def test_comparability_notes_when_the_method_changed(published_client):
     text = soup(published_client.get("/ratings/2025/")).get_text(" ", strip=True)
     assert "与上期的可比性" in text
-    assert "指标 A4 的权重或满分由 15.00/100.00 改为 20.00/100.00" in text
+    assert "“投诉举报办理”的权重由 15 调整为 20" in text  # names, not codes
     assert "与上期的可比性" not in soup(published_client.get("/ratings/2024/")).get_text()
 
 
@@ -141,3 +141,45 @@ def test_the_navigation_links_to_ratings_honor_roll_and_warnings(published_clien
     nav = soup(published_client.get("/")).select_one("nav.main-nav")
     labels = [a.get_text() for a in nav.select("a")]
     assert labels[:5] == ["首页", "政府信息公开", "诚信评价", "红榜", "风险预警"]
+
+
+def test_a_journalist_finds_every_edition_and_moves_between_them(published_client):
+    listing = soup(published_client.get("/ratings/editions"))
+    text = listing.get_text(" ", strip=True)
+    assert "2025年度政务诚信评价" in text and "2024年度政务诚信评价" in text
+    assert len(listing.select("code.checksum")) == 2 and all(len(c.get_text()) == 64 for c in listing.select("code.checksum"))
+    current = soup(published_client.get("/ratings/2025/"))
+    nav = current.select_one("nav.edition-nav").get_text(" ", strip=True)
+    assert "上一期" in nav and "2024" in nav and "历次评价一览" in nav
+    older = soup(published_client.get("/ratings/2024/")).select_one("nav.edition-nav").get_text(" ", strip=True)
+    assert "最新一期" in older and "2025" in older
+    # The corrections section is always there, and says when there is none.
+    assert "本期无更正" in current.get_text()
+    assert current.select_one('a[href="#corrections"]') is not None
+
+
+def test_the_first_click_on_a_score_column_puts_the_best_first(published_client):
+    page = soup(published_client.get("/ratings/2025/"))
+    total = next(a for a in page.select("thead a") if a.get_text() == "总分")
+    assert "order=desc" in total["href"]
+    rows = soup(published_client.get("/ratings/2025/" + total["href"])).select("tbody tr td.num strong")
+    totals = [float(cell.get_text()) for cell in rows]
+    assert totals == sorted(totals, reverse=True)
+    again = next(a for a in soup(published_client.get("/ratings/2025/" + total["href"])).select("thead a")
+                 if a.get_text() == "总分")
+    assert "order=asc" in again["href"]
+
+
+def test_warnings_speak_plain_chinese(published_client):
+    text = published_client.get("/warnings/").get_data(as_text=True)
+    assert "lowest_band" not in text and ">drop<" not in text and "评价等级处于最低档" in text
+
+
+def test_an_editions_publication_date_comes_from_its_file_not_the_import(published_client):
+    editions = {e["edition"]: e["published_on"] for e in published_client.get("/api/v1/ratings").get_json()["editions"]}
+    assert editions == {"2025": "2026-01-22", "2024": "2025-01-20"}
+    assert "2026-01-22" in published_client.get("/ratings/2025/").get_data(as_text=True)
+    years = published_client.get("/api/v1/search?q=诚信评价").get_json()["facets"]["year"]
+    assert years.get("2025", 0) >= 1 and years.get("2026", 0) >= 1
+    found = published_client.get("/api/v1/search?q=诚信评价&year=2025&kind=rating").get_json()["results"]
+    assert any(r["url"].endswith("/ratings/2024/") for r in found)
