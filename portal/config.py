@@ -59,6 +59,14 @@ class Settings:
     public_base_url: str = ""
     # Further host names the site answers to (e.g. a second domain), besides the base URL's.
     allowed_hosts: tuple[str, ...] = ()
+    # What a Chinese government site shows in its footer (网站标识码, ICP/公安备案号, 主办/承办单位,
+    # contact). Outside production, unset ones show clearly marked demo values.
+    site_code: str = ""
+    icp_record: str = ""
+    psb_record: str = ""
+    site_sponsor: str = ""
+    site_undertaker: str = ""
+    site_contact: str = ""
     # How many reverse proxies in front of the portal set X-Forwarded-For/-Proto (Werkzeug's
     # ProxyFix): 0 (default) trusts no such header, 1 for the documented nginx.
     trusted_proxies: int = 0
@@ -76,6 +84,12 @@ class Settings:
             "RATELIMIT_KEY_PREFIX": "ratelimit_key_prefix",
             "RECEIPT_PEPPER": "receipt_pepper",
             "PUBLIC_BASE_URL": "public_base_url",
+            "SITE_CODE": "site_code",
+            "ICP_RECORD": "icp_record",
+            "PSB_RECORD": "psb_record",
+            "SITE_SPONSOR": "site_sponsor",
+            "SITE_UNDERTAKER": "site_undertaker",
+            "SITE_CONTACT": "site_contact",
         }
         for var, field in text_keys.items():
             if environ.get(var):
@@ -159,6 +173,19 @@ class Settings:
                 settings, database_url=f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
             )
         return settings
+
+    @property
+    def site_identity(self) -> dict:
+        """The footer's identifiers: the configured ones; outside production, demo values for
+        any left unset, marked as such (`demo`)."""
+        values = {"sponsor": self.site_sponsor, "undertaker": self.site_undertaker, "contact": self.site_contact,
+                  "site_code": self.site_code, "icp": self.icp_record, "psb": self.psb_record}
+        demo = self.env != "production" and not any(values.values())
+        if demo:
+            values = {"sponsor": "梅州市应急管理局", "undertaker": "梅州市应急管理局办公室",
+                      "contact": "0753-0000000（示例）", "site_code": "0000000000",
+                      "icp": "粤ICP备00000000号", "psb": "粤公网安备 00000000000000号"}
+        return {**values, "demo": demo}
 
     @property
     def trusted_hosts(self) -> list[str]:

@@ -39,6 +39,13 @@ def catalogue():
     )
 
 
+@bp.get("/disclosures/guide")
+@cached_page
+def guide():
+    """政府信息公开指南: how information is published, and how to ask for what is not."""
+    return render_template("disclosures/guide.html")
+
+
 @bp.get("/disclosures/<slug>")
 @cached_page
 def detail(slug: str):

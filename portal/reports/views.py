@@ -165,5 +165,6 @@ def statistics_page():
 
 
 def home_section() -> tuple[str, dict]:
-    """The home page's entry to reporting (UI.md: the home page has a report entry)."""
-    return "reports/_home_section.html", {}
+    """The home page's entry to reporting (UI.md: the home page has a report entry); it says so
+    when online reporting is not open yet, and gives the other channels."""
+    return "reports/_home_section.html", {"accepting": services.desk_key() is not None}

@@ -10,6 +10,7 @@ from portal import search
 from portal.departments.services import list_departments
 from portal.search.analysis import highlight
 from portal.search.engine import SearchRequest, SearchResults, SearchUnavailable
+from portal.search.shortcuts import shortcuts_for
 from portal.web.errors import render_error
 from portal.web.page_cache import page as cached_page
 
@@ -91,6 +92,7 @@ def results():
         search_request=search_request,
         results=found,
         hits=_present(found) if found else [],
+        shortcuts=shortcuts_for(search_request.text) if search_request else [],
         unavailable=error[1] if error else None,
         kind_labels={kind: adapter.label for kind, adapter in search.adapters().items()},
         department_names={d.slug: d.name for d in list_departments()},
@@ -126,6 +128,7 @@ def api():
         "pages": found.pages,
         "facets": found.facets,
         "suggestions": found.suggestions,
+        "shortcuts": shortcuts_for(search_request.text),
         "results": [
             {**item, "date": item["date"].isoformat(), "title_html": str(item["title_html"]),
              "snippet_html": str(item["snippet_html"])}

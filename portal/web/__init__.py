@@ -44,6 +44,11 @@ def init_app(app: Flask) -> None:
             "navigation": [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions],
             "search_available": "search.results" in app.view_functions,
             "large_text": request.cookies.get(TEXT_SIZE_COOKIE) == "large",
+            "site": app.extensions["portal.settings"].site_identity,
+            # The page's canonical address, for the print-out (never the request's own host).
+            # A reporting page's query string is never echoed.
+            "page_address": app.extensions["portal.settings"].public_base_url
+            + (request.path if request.blueprint == "reports" else request.full_path.rstrip("?")),
         }
 
 

@@ -78,7 +78,9 @@ def sitemap():
 @bp.get("/site-map")
 @cached_page
 def site_map():
-    return render_template("web/site_map.html", departments=list_departments())
+    from portal.ratings import services as ratings
+
+    return render_template("web/site_map.html", departments=list_departments(), editions=ratings.editions_latest_first())
 
 
 @bp.get("/privacy")

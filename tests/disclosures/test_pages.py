@@ -162,3 +162,37 @@ def test_hostile_markdown_in_content_comes_out_inert(app, tmp_path):
     assert all(not a.get("href", "").startswith("javascript") for a in body_html.find_all("a"))
     assert all(not any(attr.startswith("on") for attr in tag.attrs) for tag in body_html.find_all(True))
     assert body_html.find("a", string="外链")["href"] == "https://example.org"
+
+
+def test_the_disclosure_guide_names_the_channels_deadlines_fees_and_remedies(published_client):
+    page = published_client.get("/disclosures/guide").get_data(as_text=True)
+    for words in ("政府信息公开指南", "依申请公开", "20 个工作日", "补正", "信息处理费", "行政复议", "12345"):
+        assert words in page, words
+    assert '/disclosures/guide"' in published_client.get("/disclosures/").get_data(as_text=True)
+
+
+def test_the_site_map_links_every_section_and_every_link_answers(published_client):
+    import re
+
+    page = published_client.get("/site-map").get_data(as_text=True)
+    main = page[page.index("<main"):page.index("</main>")]
+    links = set(re.findall(r'href="(/[^"#]*)"', main))
+    for expected in ("/report/follow-up", "/report/statistics", "/ratings/editions", "/ratings/2024/",
+                     "/disclosures/guide", "/honor-roll/"):
+        assert expected in links, expected
+    for link in links:
+        status = published_client.get(link.replace("&amp;", "&")).status_code
+        assert status in (200, 302), (link, status)
+
+
+def test_the_footer_shows_the_site_identifiers_demo_ones_marked(make_app):
+    page = make_app().test_client().get("/privacy").get_data(as_text=True)
+    assert "网站标识码" in page and "ICP备" in page and "公网安备" in page and "示例" in page
+    configured = make_app(site_code="4414000001", icp_record="粤ICP备12345678号", site_sponsor="梅州市应急管理局")
+    page = configured.test_client().get("/privacy").get_data(as_text=True)
+    assert "网站标识码：4414000001" in page and "粤ICP备12345678号" in page and "演示用标识" not in page
+
+
+def test_the_print_out_names_the_site_and_the_pages_canonical_address(published_client):
+    page = published_client.get("/disclosures/2020-integrity-plan", headers={"Host": "127.0.0.1"}).get_data(as_text=True)
+    assert 'class="print-only print-header">梅州市应急管理局政务诚信公开平台　http://localhost/disclosures/2020-integrity-plan' in page

@@ -33,6 +33,8 @@ PUBLIC_PAGES = [
     "/report/",
     "/report/follow-up",
     "/report/statistics",
+    "/disclosures/guide",
+    "/ratings/editions",
 ]
 
 

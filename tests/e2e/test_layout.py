@@ -5,6 +5,7 @@ text as rendered, after the chart is scaled down). Full-page screenshots of each
 land in tests/e2e/screenshots/layout-*.png for a person to look at."""
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -66,7 +67,8 @@ _MEASURE = """() => {
 
 
 def _name(path: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "-", path).strip("-") or "home"
+    readable = re.sub(r"[^0-9A-Za-z]+", "-", path).strip("-") or "home"
+    return f"{readable}-{hashlib.sha256(path.encode()).hexdigest()[:6]}"
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -168,3 +168,16 @@ def test_the_kdf_of_the_desk_passphrase_is_not_the_test_profile(cheap_desk_key_d
 
     assert cheap_desk_key_derivation["opslimit"] >= argon2id.OPSLIMIT_MODERATE
     assert cheap_desk_key_derivation["memlimit"] >= argon2id.MEMLIMIT_MODERATE
+
+
+def test_the_home_page_says_when_online_reporting_is_not_open_and_when_it_opens(make_app):
+    from portal.reports import services as report_services
+
+    app = make_app()
+    client = app.test_client()
+    assert "网上举报暂未开通" in client.get("/").get_data(as_text=True)
+    assert "12345" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        report_services.create_desk_key("a long desk passphrase")
+    home = client.get("/").get_data(as_text=True)
+    assert "网上举报暂未开通" not in home and "匿名举报" in home

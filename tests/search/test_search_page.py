@@ -103,7 +103,8 @@ def test_hostile_queries_get_a_page_never_a_500_or_an_unescaped_echo(search_clie
     response = search_client.get("/search", query_string={"q": query})
     assert response.status_code == 200
     html = soup(response)
-    assert html.find("script") is None
+    # The one script of every page is the site's own print-date file; no other script appears.
+    assert [script.get("src") for script in html.find_all("script")] == ["/static/js/print-date.js"]
     assert html.find("img") is None
     assert not any(name.startswith("on") for tag in html.find_all(True) for name in tag.attrs)
     api = search_client.get("/api/v1/search", query_string={"q": query})
@@ -132,3 +133,20 @@ def test_bad_parameters_get_a_clear_answer(search_client, args, status):
     assert "<b>nobody</b>" not in text
     if status == 400:
         assert soup(response).h1.get_text() == "请求有误"
+
+
+@pytest.mark.parametrize("query, page", [
+    ("举报电话", "/report/"), ("怎么举报", "/report/"), ("如何投诉", "/report/"), ("舉報", "/report/"),
+    ("诚信评价排名", "/ratings/"), ("红榜", "/honor-roll/"), ("如何申请公开", "/disclosures/guide"),
+])
+def test_service_shortcuts_point_where_people_meant_to_go(search_client, query, page):
+    data = search_client.get("/api/v1/search", query_string={"q": query}).get_json()
+    assert page in [item["url"] for item in data["shortcuts"]], data["shortcuts"]
+    html = search_client.get("/search", query_string={"q": query}).get_data(as_text=True)
+    assert 'aria-label="服务直达"' in html and f'href="{page}"' in html
+
+
+def test_no_shortcut_for_an_ordinary_query_and_no_sort_links_without_results(search_client):
+    assert search_client.get("/api/v1/search?q=应急物资").get_json()["shortcuts"] == []
+    html = search_client.get("/search?q=一个不存在的词语组合").get_data(as_text=True)
+    assert "按日期" not in html
