@@ -31,7 +31,8 @@ PUBLIC_PAGES = [
     "/disclosures/demo-withdrawn-for-validation",
     "/ratings/", "/ratings/2025/?sort=total&order=desc", "/ratings/2024/", "/ratings/2025/coordination",
     "/ratings/2025/office", "/departments/coordination", "/honor-roll/", "/honor-roll/?year=2024", "/warnings/",
-    "/report/", "/report/follow-up", "/report/statistics",
+    "/report/", "/report/follow-up", "/report/statistics", "/disclosures/guide", "/ratings/editions",
+    "/search?q=怎么举报",
 ]
 ADMIN_PAGES = {
     "admin": ["/admin/", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/account/password"],
