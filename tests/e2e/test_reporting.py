@@ -139,3 +139,19 @@ def test_the_desk_answers_and_the_reporter_reads_it(browser, live_server):
     expect(reporter.get_by_text("已受理，10个工作日内核查并答复。")).to_be_visible()
     expect(reporter.get_by_text("请问涉及的是哪一个办证窗口？")).to_be_visible()
     screenshot(reporter, "report-answered")
+
+
+def test_a_form_sent_back_puts_its_errors_first_and_focused_on_a_phone(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/report/")
+    page.get_by_label("举报类别").select_option(label="其他")
+    page.get_by_label("发生了什么").fill("太短了")
+    page.get_by_label(re.compile("完全匿名")).check()
+    page.get_by_role("button", name="提交举报").click()
+    assert page.evaluate("() => document.activeElement.id") == "error-summary"
+    top = page.evaluate("() => document.getElementById('error-summary').getBoundingClientRect().top")
+    assert top < 400, top  # on the first screen, not 1,500 px down
+    assert page.get_by_label("发生了什么").input_value() == "太短了"  # nothing typed is lost
+    context.close()
