@@ -150,7 +150,7 @@ def test_a_form_sent_back_puts_its_errors_first_and_focused_on_a_phone(browser, 
     page.get_by_label("发生了什么").fill("太短了")
     page.get_by_label(re.compile("完全匿名")).check()
     page.get_by_role("button", name="提交举报").click()
-    assert page.evaluate("() => document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()  # autofocus applies once the page has loaded
     top = page.evaluate("() => document.getElementById('error-summary').getBoundingClientRect().top")
     assert top < 400, top  # on the first screen, not 1,500 px down
     assert page.get_by_label("发生了什么").input_value() == "太短了"  # nothing typed is lost
