@@ -26,11 +26,15 @@ class DisclosureSearch:
 
 
 def search_document(disclosure: Disclosure) -> SearchDocument:
+    # The 索引号 printed on every page, and the attachments' titles, are searchable too.
+    extra = f"索引号：{disclosure.index_no}。"
+    if disclosure.attachments:
+        extra += "附件：" + "；".join(a.title for a in disclosure.attachments) + "。"
     return SearchDocument(
         kind=KIND,
         key=disclosure.slug,
         title=disclosure.title,
-        body=plain_text(disclosure.body),
+        body=plain_text(disclosure.body) + "\n" + extra,
         date=disclosure.published_on,
         doc_no=disclosure.doc_no or "",
         departments=tuple((d.slug, d.name) for d in disclosure.departments),

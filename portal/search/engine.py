@@ -92,6 +92,8 @@ class SearchResults:
     per_page: int
     facets: dict[str, dict[str, int]]
     suggestions: list[str]
+    # True when no document had every word, and these are the documents with some of them.
+    partial: bool = False
 
     @property
     def pages(self) -> int:
@@ -158,17 +160,23 @@ class SearchIndex:
         table = self._facet_table(searcher)
         reader = QueryReader(searcher)
         matched = reader.docs(query)
+        partial = False
+        if not matched and len(parsed.words) + len(parsed.phrases) > 1:
+            # Nothing has every word (举报电话, 怎么举报): show what has some of them, and say so.
+            query = build_query(parsed, indexed=indexed, any_word=True)
+            matched, partial = reader.docs(query), True
         broad = len(matched) > BROAD_MATCHES
         # Facet counts describe the current result set: each filter narrows the others' counts.
         matched, facet_counts = table.narrow(matched, request.kind, request.year, request.department)
         wanted = request.page * request.per_page
-        ranked = self._rank(reader, parsed, query, matched, table, request, wanted, indexed, broad)
+        ranked = self._rank(reader, parsed, query, matched, table, request, wanted, indexed, broad, partial)
         hits = [self._hit(searcher.stored_fields(docnum)) for docnum in ranked[wanted - request.per_page:wanted]]
-        suggestions = self._suggest(searcher, parsed) if not matched else []
-        return SearchResults(parsed, hits, len(matched), request.page, request.per_page, facet_counts, suggestions)
+        suggestions = self._suggest(searcher, parsed) if not matched or partial else []
+        return SearchResults(parsed, hits, len(matched), request.page, request.per_page, facet_counts, suggestions,
+                             partial=partial and bool(matched))
 
     @staticmethod
-    def _rank(reader, parsed, query, matched, table, request, wanted, indexed, broad) -> list[int]:
+    def _rank(reader, parsed, query, matched, table, request, wanted, indexed, broad, partial=False) -> list[int]:
         """The first `wanted` matches in the order asked for.
 
         By date: the newest. By relevance: BM25F over all fields (QueryReader.top_by_relevance).
@@ -184,7 +192,7 @@ class SearchIndex:
             return heapq.nlargest(wanted, matched, key=newest)
         if not broad:
             return reader.top_by_relevance(table, query, matched, wanted)
-        head_query = build_query(parsed, fields=HEAD_FIELDS, indexed=indexed)
+        head_query = build_query(parsed, fields=HEAD_FIELDS, indexed=indexed, any_word=partial)
         head_docs = matched & reader.docs(head_query)
         head = reader.top_by_relevance(table, head_query, head_docs, wanted)
         if len(head) < wanted:

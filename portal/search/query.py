@@ -13,6 +13,9 @@ WORD_FIELDS = {"doc_no": 6.0, "title": 4.0, "departments": 2.0, "body": 1.0}
 PHRASE_FIELDS = {"doc_no": 6.0, "title": 4.0, "body": 1.0}
 HEAD_FIELDS = {"doc_no": 6.0, "title": 4.0, "departments": 2.0}
 SYNONYM_WEIGHT = 0.7
+# An unknown word's parts found apart (政协 … 提案 for 政协提案 in "政协委员提案") count, below
+# the parts side by side.
+SCATTERED_PARTS_WEIGHT = 0.5
 
 
 def any_role(word: str) -> list[str]:
@@ -90,19 +93,23 @@ def _word(word: str, fields: dict[str, float], indexed: Callable[[str], bool]) -
         parts = segmenter().parts(word)
         if parts:
             alternatives.append(_phrase(fields, tuple(parts)))
+            if len(parts) > 1:
+                alternatives.append(Q.And([_phrase(fields, (part,), SCATTERED_PARTS_WEIGHT) for part in parts]))
     for synonym in synonyms(word):
         alternatives.append(_phrase(fields, tuple(segmenter().words(synonym)), SYNONYM_WEIGHT))
     return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
 
 
 def build_query(parsed: ParsedQuery, fields: dict[str, float] = WORD_FIELDS,
-                indexed: Callable[[str], bool] = lambda word: True) -> Q.Query:
+                indexed: Callable[[str], bool] = lambda word: True, any_word: bool = False) -> Q.Query:
     """Every word and phrase must match (in some of `fields`); words that also stand together
-    as typed rank higher, so 诚信建设 puts 政务诚信建设 above a text with 诚信 and 建设 apart."""
+    as typed rank higher, so 诚信建设 puts 政务诚信建设 above a text with 诚信 and 建设 apart.
+    With `any_word` (when all of them together found nothing), any one of them is enough and
+    documents with more of them rank higher."""
     phrase_fields = {f: b for f, b in fields.items() if f in PHRASE_FIELDS}
     clauses = [_phrase(fields, phrase) for phrase in parsed.phrases]
     clauses += [_word(word, fields, indexed) for word in parsed.words]
-    required = clauses[0] if len(clauses) == 1 else Q.And(clauses)
+    required = clauses[0] if len(clauses) == 1 else (Q.Or(clauses) if any_word else Q.And(clauses))
     if len(parsed.words) > 1:
         return Q.AndMaybe(required, _phrase(phrase_fields, parsed.words, 2.0))
     return required

@@ -128,6 +128,7 @@ def api():
         "pages": found.pages,
         "facets": found.facets,
         "suggestions": found.suggestions,
+        "partial": found.partial,
         "shortcuts": shortcuts_for(search_request.text),
         "results": [
             {**item, "date": item["date"].isoformat(), "title_html": str(item["title_html"]),

@@ -110,3 +110,48 @@ def test_a_broad_query_ranks_title_matches_first_then_the_newest(search_app, mon
     assert hits[: len(in_title)] == in_title
     rest = [hit.date for hit in hits[len(in_title):]]
     assert rest == sorted(rest, reverse=True)
+
+
+# What citizens typed and found nothing with before (issue #14): each now finds what they meant.
+HELPFUL = [
+    # an unknown word whose parts stand apart in the document: 政协 … 提案 in 政协委员提案
+    ("政协提案", "demo-2024-proposals"),
+    # no document has every word: the documents with some of them, ranked, and the page says so
+    ("怎么举报", "demo-2025-complaint-registration"),
+    ("如何投诉", "demo-2025-complaint-registration"),
+    # the 索引号 printed on every disclosure page
+    ("MZYJ-2020-00052", PLAN),
+]
+
+
+@pytest.mark.parametrize("query, expected", HELPFUL, ids=[q for q, _ in HELPFUL])
+def test_queries_that_found_nothing_now_find_what_was_meant(search_app, query, expected):
+    found = ranked(search_app, query)
+    assert expected in found[:3], found
+
+
+def test_partial_matches_are_said_to_be_partial(search_client):
+    data = search_client.get("/api/v1/search?q=怎么举报").get_json()
+    assert data["partial"] is True and data["total"] > 0
+    assert "未找到同时包含" in search_client.get("/search?q=怎么举报").get_data(as_text=True)
+    assert search_client.get("/api/v1/search?q=举报").get_json()["partial"] is False
+    # 举报电话 (no word 举报电话 in any text) finds the texts with both words, and the shortcut.
+    data = search_client.get("/api/v1/search?q=举报电话").get_json()
+    assert data["total"] > 0 and "/report/" in [item["url"] for item in data["shortcuts"]]
+
+
+def test_scattered_parts_rank_below_adjacent_ones(search_app):
+    # 政协委员提案 holds 政协 and 提案 apart; a title with the whole word would come first.
+    assert ranked(search_app, "政协委员提案")[0] == "demo-2024-proposals"
+
+
+def test_an_attachments_title_is_searchable(search_app):
+    from portal.disclosures.models import Disclosure
+    from portal.extensions import db
+
+    with search_app.app_context():
+        with_files = [d for d in db.session.query(Disclosure).all() if d.attachments]
+        assert with_files, "the shipped content has a disclosure with an attachment"
+        disclosure = with_files[0]
+        title = disclosure.attachments[0].title
+    assert disclosure.slug in ranked(search_app, f'"{title}"')

@@ -54,11 +54,14 @@ def test_pagination_keeps_the_query(search_client):
     assert second_titles and not first_titles & second_titles
 
 
-def test_no_results_page_suggests_a_correction(search_client):
+def test_a_typo_gets_a_suggestion(search_client):
+    # 诚心建设: nothing has both words, so the page shows partial matches, says so and suggests.
     html = soup(search_client.get("/search?q=诚心建设"))
+    notice = html.select_one("p.notice-demo")
+    assert "未找到同时包含" in notice.get_text()
+    assert [a.get_text() for a in notice.select("a")] == ["诚信建设"]
+    html = soup(search_client.get("/search?q=qwertzuiopx"))
     assert "没有找到" in html.select_one(".no-results").get_text()
-    suggestion = html.select_one(".no-results a")
-    assert suggestion.get_text() == "诚信建设"
 
 
 def test_the_json_mirror(search_client):
@@ -148,5 +151,5 @@ def test_service_shortcuts_point_where_people_meant_to_go(search_client, query, 
 
 def test_no_shortcut_for_an_ordinary_query_and_no_sort_links_without_results(search_client):
     assert search_client.get("/api/v1/search?q=应急物资").get_json()["shortcuts"] == []
-    html = search_client.get("/search?q=一个不存在的词语组合").get_data(as_text=True)
-    assert "按日期" not in html
+    html = search_client.get("/search?q=qwertzuiopx").get_data(as_text=True)
+    assert "没有找到" in html and "按日期" not in html
