@@ -122,15 +122,22 @@ def all_slugs() -> list[str]:
     return list(db.session.scalars(_live().with_only_columns(Disclosure.slug)))
 
 
-def catalogue_topics() -> list[tuple[str, int]]:
-    """Each topic with its number of disclosures, most used first."""
+def catalogue_topics(query: CatalogueQuery | None = None) -> list[tuple[str, int]]:
+    """Each topic with its number of disclosures, most used first. With a query, the counts are
+    those the list would show with the query's other filters (department, year) in force, so
+    that 政务诚信（3） means three items on the page it leads to."""
+    others = dataclasses.replace(query, topic=None, page=1) if query else CatalogueQuery()
+    matching = _filtered(others).with_only_columns(Disclosure.id).order_by(None).subquery()
     rows = db.session.execute(
         select(Disclosure.topic, func.count())
-        .where(Disclosure.withdrawn_on.is_(None))
+        .where(Disclosure.id.in_(select(matching.c.id)))
         .group_by(Disclosure.topic)
         .order_by(func.count().desc(), Disclosure.topic)
     )
-    return [(topic, count) for topic, count in rows]
+    counts = [(topic, count) for topic, count in rows]
+    if query and query.topic and query.topic not in {topic for topic, _ in counts}:
+        counts.append((query.topic, 0))  # the chosen topic stays selectable, with its true count
+    return counts
 
 
 def catalogue_years() -> list[int]:

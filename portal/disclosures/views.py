@@ -32,7 +32,7 @@ def catalogue():
         "disclosures/catalogue.html",
         query=query,
         page=services.list_disclosures(query, _per_page()),
-        topics=services.catalogue_topics(),
+        topics=services.catalogue_topics(query),
         years=services.catalogue_years(),
         departments=departments,
         department_names={d.slug: d.name for d in departments},

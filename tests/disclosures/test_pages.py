@@ -196,3 +196,15 @@ def test_the_footer_shows_the_site_identifiers_demo_ones_marked(make_app):
 def test_the_print_out_names_the_site_and_the_pages_canonical_address(published_client):
     page = published_client.get("/disclosures/2020-integrity-plan", headers={"Host": "127.0.0.1"}).get_data(as_text=True)
     assert 'class="print-only print-header">梅州市应急管理局政务诚信公开平台　http://localhost/disclosures/2020-integrity-plan' in page
+
+
+def test_topic_counts_follow_the_other_filters(published_client):
+    import re
+
+    page = published_client.get("/disclosures/?department=office&year=2025").get_data(as_text=True)
+    shown = int(re.search(r"共 (\d+) 条", page).group(1))
+    counts = {topic: int(n) for topic, n in re.findall(r'<option value="([^"]+)"[^>]*>[^<（]+（(\d+)）</option>', page)}
+    assert counts and sum(counts.values()) == shown
+    for topic, count in counts.items():
+        listed = published_client.get("/disclosures/", query_string={"department": "office", "year": 2025, "topic": topic})
+        assert int(re.search(r"共 (\d+) 条", listed.get_data(as_text=True)).group(1)) == count, topic

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import AXE_JS, DESKTOP
+from tests.e2e.conftest import AXE_JS, DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +38,13 @@ PUBLIC_PAGES = [
 ]
 
 
-@pytest.fixture
-def axe_page(browser, live_server):
+@pytest.fixture(params=["desktop", "phone"])
+def axe_page(request, browser, live_server):
     # axe-core is injected as a script; the portal's CSP (rightly) forbids that, so this
-    # context alone bypasses it. The journey tests run with the CSP in force.
-    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN", bypass_csp=True)
+    # context alone bypasses it. The journey tests run with the CSP in force. Every page is
+    # checked at desktop and at phone width (the layout differs: facets, scroll containers).
+    viewport = DESKTOP if request.param == "desktop" else PHONE
+    context = browser.new_context(base_url=live_server, viewport=viewport, locale="zh-CN", bypass_csp=True)
     yield context.new_page()
     context.close()
 
