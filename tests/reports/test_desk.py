@@ -285,3 +285,13 @@ def accounts_now():
     from portal.admin.accounts import utcnow
 
     return utcnow()
+
+
+def test_init_key_tells_the_rule_before_the_passphrase_is_typed_and_speaks_chinese(make_app):
+    app = make_app()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "init-key"], input="short\nshort\n")
+    assert "至少 12 个字符" in result.output.splitlines()[0]  # the rule is in the first prompt
+    assert result.exit_code != 0 and "口令至少 12 个字符" in result.output
+    result = runner.invoke(args=["reports", "init-key"], input="a long desk passphrase\na long desk passphrase\n")
+    assert result.exit_code == 0 and "举报加密密钥已创建" in result.output
