@@ -107,6 +107,7 @@ class SearchIndex:
 
     _searchers: dict[str, tuple[str, Searcher]] = {}
     _facet_tables: dict[str, tuple[Searcher, FacetTable]] = {}
+    _vocabularies: dict[str, tuple[Searcher, "Vocabulary"]] = {}
     _searchers_lock = threading.Lock()
 
     def __init__(self, root: Path):
@@ -220,17 +221,27 @@ class SearchIndex:
                 cached = self._facet_tables[key] = (searcher, FacetTable.read(searcher, WORD_FIELDS))
         return cached[1]
 
+    def _vocabulary(self, searcher: Searcher) -> "Vocabulary":
+        key = str(self.root.resolve())
+        with self._searchers_lock:
+            cached = self._vocabularies.get(key)
+            if cached is None or cached[0] is not searcher:
+                cached = self._vocabularies[key] = (searcher, Vocabulary.read(searcher))
+        return cached[1]
+
     def _suggest(self, searcher: Searcher, parsed: ParsedQuery) -> list[str]:
         """Words of the index one edit away from a query word that matched nothing."""
         corrected, changed = [], False
         for word in parsed.words:
-            if searcher.doc_frequency("body", word) or searcher.doc_frequency("title", word):
+            if any(searcher.doc_frequency(field, term) for field in ("body", "title") for term in any_role(word)):
                 corrected.append(word)
                 continue
-            # Corrections come from the words of titles: a vocabulary a fraction of the body's,
-            # so the edit-distance walk over it stays fast, and titles hold the words people seek.
+            # First the words of titles (Whoosh's corrector: the words people seek), then the
+            # body's most frequent Chinese words, for a wrong character in a body word (失信惩诫).
             candidates = searcher.corrector("title").suggest(word, limit=5, maxdist=1) if len(word) > 1 else []
             candidates = [c for c in candidates if c.isalnum()]  # whole words, not marked sub-words
+            if not candidates and _is_cjk(word):
+                candidates = self._vocabulary(searcher).one_character_away(word)
             corrected.append(candidates[0] if candidates else word)
             changed |= bool(candidates)
         return ["".join(corrected) if all(_is_cjk(w) for w in corrected) else " ".join(corrected)] if changed else []
@@ -319,3 +330,35 @@ class SearchIndex:
 
 def _is_cjk(word: str) -> bool:
     return all("\u3400" <= char <= "\u9fff" for char in word)
+
+
+class Vocabulary:
+    """The body's most frequent Chinese words (whole words and the sub-words inside longer ones),
+    grouped by length, for suggestions: a Chinese typo is nearly always one wrong character (a
+    homophone or a look-alike), so a candidate is a word of the same length differing in one
+    place. Read once per opened searcher and bounded (MAX_WORDS), so the search process's memory
+    stays within its budget however large the index grows."""
+
+    MAX_WORDS = 30_000
+
+    def __init__(self, by_length: dict[int, list[tuple[str, int]]]):
+        self.by_length = by_length
+
+    @classmethod
+    def read(cls, searcher: Searcher) -> "Vocabulary":
+        frequency: dict[str, int] = {}
+        for term, info in searcher.reader().iter_field("body"):
+            word = (term.decode("utf-8") if isinstance(term, bytes) else term).strip("<>~")
+            if 2 <= len(word) <= 6 and _is_cjk(word):
+                frequency[word] = frequency.get(word, 0) + info.doc_frequency()
+        kept = heapq.nlargest(cls.MAX_WORDS, frequency.items(), key=lambda item: item[1])
+        by_length: dict[int, list[tuple[str, int]]] = {}
+        for word, count in kept:
+            by_length.setdefault(len(word), []).append((word, count))
+        return cls(by_length)
+
+    def one_character_away(self, word: str, limit: int = 3) -> list[str]:
+        """The most frequent words that differ from `word` in exactly one character."""
+        found = [(count, other) for other, count in self.by_length.get(len(word), ())
+                 if sum(a != b for a, b in zip(word, other)) == 1]
+        return [other for _, other in sorted(found, reverse=True)[:limit]]

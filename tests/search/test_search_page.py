@@ -153,3 +153,9 @@ def test_no_shortcut_for_an_ordinary_query_and_no_sort_links_without_results(sea
     assert search_client.get("/api/v1/search?q=应急物资").get_json()["shortcuts"] == []
     html = search_client.get("/search?q=qwertzuiopx").get_data(as_text=True)
     assert "没有找到" in html and "按日期" not in html
+
+
+def test_a_wrong_character_in_a_body_word_gets_a_suggestion(search_client):
+    # 惩诫 for 惩戒: 失信惩戒 is in the plan's text, not in any title.
+    data = search_client.get("/api/v1/search?q=失信惩诫").get_json()
+    assert data["suggestions"] == ["失信惩戒"], data["suggestions"]
