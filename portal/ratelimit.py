@@ -26,7 +26,7 @@ from hashlib import sha256
 
 from flask import current_app, request
 from limits import RateLimitItem
-from limits.strategies import STRATEGIES, FixedWindowRateLimiter
+from limits.strategies import STRATEGIES, FixedWindowRateLimiter, WindowStats
 
 from portal import clock
 
@@ -48,9 +48,7 @@ class AlignedFixedWindowRateLimiter(FixedWindowRateLimiter):
     def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         return self.storage.get(self._key(item, identifiers)) < item.amount - cost + 1
 
-    def get_window_stats(self, item: RateLimitItem, *identifiers: str):
-        from limits.strategies import WindowStats
-
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
         key = self._key(item, identifiers)
         return WindowStats(self.storage.get_expiry(key), max(0, item.amount - self.storage.get(key)))
 
@@ -122,8 +120,3 @@ def hashed_client(storage) -> str:
     namespace = current_app.extensions["portal.settings"].ratelimit_key_prefix
     network = client_network(request.remote_addr or "")
     return hmac.new(daily_key.current(storage, namespace), network.encode(), sha256).hexdigest()
-
-
-def spend_once(storage, name: str, lifetime_window: int) -> bool:
-    """Mark `name` as used for the rest of an aligned window; True only the first time."""
-    return storage.incr(name, clock.seconds_left_in_window(lifetime_window)) == 1
