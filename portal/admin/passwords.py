@@ -44,7 +44,9 @@ class HashingBusy(Exception):
 # public pages keep answering; a login that finds no free slot is told to retry at once instead
 # of holding a worker while it waits.
 HASHING_SLOTS = max(1, (os.cpu_count() or 2) // 2)
-_SLOT_DIR = Path(tempfile.gettempdir()) / f"portal-hashing-slots-{os.getuid()}"
+# One set of slots per machine by default (every portal process on it shares the cores);
+# HASHING_SLOTS_DIR gives a test run, or a second deployment, slots of its own.
+_SLOT_DIR = Path(os.environ.get("HASHING_SLOTS_DIR") or Path(tempfile.gettempdir()) / f"portal-hashing-slots-{os.getuid()}")
 
 
 @contextlib.contextmanager

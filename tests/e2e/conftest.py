@@ -67,6 +67,7 @@ def live_server(live_home):
         "WEB_CONCURRENCY": "2",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "PORTAL_PLAIN_HTTP": "1",  # served over plain HTTP on loopback, on purpose
+        "HASHING_SLOTS_DIR": str(home / "hashing-slots"),  # not shared with another run's server
     }
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["content", "import"], ["search", "rebuild"],
