@@ -322,7 +322,7 @@ def test_when_every_hashing_slot_is_taken_a_login_is_told_to_retry_at_once(app, 
     with passwords.hashing_slot():  # another worker is hashing
         response = client.post("/admin/login", data={"username": "editor", "password": PASSWORD,
                                                      "csrf_token": csrf_token(client, "/admin/login")})
-        assert response.status_code == 503 and "稍候几秒再试" in response.get_data(as_text=True)
+        assert response.status_code == 503 and "登录请求较多" in response.get_data(as_text=True)
         assert response.headers["Retry-After"] == "5"
     response = client.post("/admin/login", data={"username": "editor", "password": PASSWORD,
                                                  "csrf_token": csrf_token(client, "/admin/login")})

@@ -54,7 +54,9 @@ def login():
     try:
         user = accounts.check_password(username, request.form.get("password", ""))
     except passwords.HashingBusy:
-        response = make_response(render_template("admin/login.html", message=BUSY_MESSAGE, username=username), 503)
+        # Under a flood most attempts end here: a small page of its own (no layout, no form) keeps
+        # each refusal cheap, so the public pages keep the cores.
+        response = make_response(render_template("admin/busy.html"), 503)
         response.headers["Retry-After"] = "5"
         return response
     except accounts.LoginThrottled as exc:
