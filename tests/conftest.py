@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,20 @@ from portal.files import file_store
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = PROJECT_ROOT / "content"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def wait_until_serving(server: subprocess.Popen, url: str, log: Path, seconds: float = 30) -> None:
+    """Wait for a server a test started to answer `url`; fail with its log if it dies or stalls."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("the server did not start:\n" + log.read_text())
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session", autouse=True)

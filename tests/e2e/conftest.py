@@ -10,11 +10,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import wait_until_serving
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -83,16 +83,7 @@ def live_server(live_home):
         env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base_url + "/healthz", timeout=1)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("gunicorn did not start:\n" + (home / "gunicorn.log").read_text())
-            time.sleep(0.2)
+    wait_until_serving(server, base_url + "/healthz", home / "gunicorn.log")
     yield base_url
     server.terminate()
     server.wait(timeout=10)

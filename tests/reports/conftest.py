@@ -1,6 +1,7 @@
 """Reports tests: an app with a desk key and two departments, and a reporter's browser."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -14,6 +15,21 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
 CODE_RE = re.compile(r'aria-label="回执码 ([0-9A-Z ]+)"')
 DESCRIPTION = "某科室工作人员在办理行政审批时，超过承诺时限二十个工作日仍未办结，并暗示需要请客送礼。"
+
+
+@pytest.fixture
+def redis_client():
+    """The machine's Redis (the shared limiter storage); required in CI, skipped elsewhere if absent."""
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("REQUIRE_POSTGRES") or os.environ.get("CI"):
+            pytest.fail("Redis is required here and unreachable at 127.0.0.1:6379")
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    return client
 
 
 @pytest.fixture

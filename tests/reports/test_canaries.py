@@ -135,20 +135,10 @@ def test_uploads_never_spool_to_a_temporary_file(app):
         assert isinstance(request.files["files"].stream, io.BytesIO)
 
 
-def test_shared_rate_limits_in_redis_hold_no_address(desk_app, canaries):
+def test_shared_rate_limits_in_redis_hold_no_address(desk_app, canaries, redis_client):
     """With several workers the limiter keeps its counters in Redis: the keys there are daily
     keyed hashes, never the address."""
-    import os
-
-    import redis
-
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        if os.environ.get("REQUIRE_POSTGRES") or os.environ.get("CI"):
-            pytest.fail("Redis is required here and unreachable at 127.0.0.1:6379")
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    client = redis_client
     app = desk_app(ratelimit_storage_uri="redis://127.0.0.1:6379/0")
     from portal.extensions import hashed_client_address
 

@@ -1,10 +1,7 @@
 """Rate limits count the right client, hold nothing reversible and date nothing within a day."""
 from __future__ import annotations
 
-import os
 import time
-
-import pytest
 
 from portal import clock
 from portal.ratelimit import client_network
@@ -58,20 +55,6 @@ def test_window_lifetimes_end_at_fixed_boundaries():
     assert clock.seconds_left_in_window(clock.DAY_SECONDS, now) == 9 * 3600 + 22 * 60 + 8
     assert clock.window_index(clock.DAY_SECONDS, now) == clock.window_index(clock.DAY_SECONDS, now + 9 * 3600 + 22 * 60 + 7)
     assert clock.window_index(clock.DAY_SECONDS, now) + 1 == clock.window_index(clock.DAY_SECONDS, now + 9 * 3600 + 22 * 60 + 8)
-
-
-@pytest.fixture
-def redis_client():
-    import redis
-
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        if os.environ.get("REQUIRE_POSTGRES") or os.environ.get("CI"):
-            pytest.fail("Redis is required here and unreachable at 127.0.0.1:6379")
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-    return client
 
 
 def test_redis_keys_and_lifetimes_say_nothing_finer_than_the_day(desk_app, redis_client):

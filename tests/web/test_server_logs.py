@@ -5,9 +5,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from tests.conftest import wait_until_serving
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,14 +42,7 @@ def test_no_client_address_and_no_report_request_reach_the_logs(tmp_path):
                                   stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1)
-                    break
-                except OSError:
-                    assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()
-                    time.sleep(0.2)
+            wait_until_serving(server, base + "/healthz", log_path)
             urllib.request.urlopen(base + "/report/", timeout=5)
             urllib.request.urlopen(base + "/report/statistics", timeout=5)
             # Malformed requests: gunicorn answers them itself and logs "Invalid request from ip=…".
