@@ -94,8 +94,6 @@ def submit():
     token = form.get(FORM_TOKEN, "")
     if not _FORM_TOKEN_RE.fullmatch(token):
         return _form_page(form, message="表单不完整，请核对内容后重新提交。", status=400)
-    if services.form_already_used(token):
-        return _already_submitted()
     try:
         entry = services.parse_report_form(form)
         uploads = services.parse_uploads(request.files.getlist("files"))

@@ -40,15 +40,18 @@ def init_app(app: Flask) -> None:
     def layout_context() -> dict:
         from flask import request
 
+        # This page's path for links back to it (大字版) and the print-out's address; a reporting
+        # page's query string is never echoed.
+        here = request.path if request.blueprint == "reports" else request.full_path.rstrip("?")
+
         return {
             "navigation": [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions],
             "search_available": "search.results" in app.view_functions,
             "large_text": request.cookies.get(TEXT_SIZE_COOKIE) == "large",
             "site": app.extensions["portal.settings"].site_identity,
+            "here": here,
             # The page's canonical address, for the print-out (never the request's own host).
-            # A reporting page's query string is never echoed.
-            "page_address": app.extensions["portal.settings"].public_base_url
-            + (request.path if request.blueprint == "reports" else request.full_path.rstrip("?")),
+            "page_address": app.extensions["portal.settings"].public_base_url + here,
         }
 
 
