@@ -41,7 +41,7 @@ def cheap_password_hashes(tmp_path_factory):
     """Argon2id at minimal cost in-process (tests/admin/test_login.py checks the real profile's
     parameters; the browser tests run the portal with it), and hashing slots of this run's own:
     a second test run on the machine (a developer's beside CI's) must not take them."""
-    from portal.admin import passwords
+    from portal.staff import passwords
 
     passwords.use_cheap_hashes_for_tests()
     passwords._SLOT_DIR = tmp_path_factory.mktemp("hashing-slots")

@@ -1,6 +1,6 @@
-"""The back office (/admin/): staff accounts and roles, two-factor login, review-and-publish,
-and the audit log. Its pages are thin; the rules live in accounts.py, audit.py and the features'
-services (portal.disclosures.publishing)."""
+"""The back office (/admin/): sign-in, account management, review-and-publish and the audit
+log's pages, the access rules every page declares, and the `users` commands. Its pages are
+thin; the rules live below it, in portal.staff (accounts, audit) and the features' services."""
 from __future__ import annotations
 
 from flask import Flask
@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from portal.admin import views  # noqa: F401  (registers the routes on the blueprint)
     from portal.admin.access import bp
     from portal.admin.commands import users_cli
-    from portal.admin.models import Role
+    from portal.staff.models import Role
 
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)

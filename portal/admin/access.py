@@ -11,8 +11,8 @@ from collections.abc import Callable
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
-from portal.admin import accounts, audit
-from portal.admin.models import Role, StaffUser
+from portal.staff import accounts, audit
+from portal.staff.models import Role, StaffUser
 from portal.web.errors import render_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal.admin import accounts, passwords
-from portal.admin.models import Role
+from portal.staff import accounts, passwords
+from portal.staff.models import Role
 
 users_cli = AppGroup("users", help="Staff accounts of the back office.")
 

@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from sqlalchemy import select, update
 
 from portal import search
-from portal.admin import audit
-from portal.admin.models import Role, StaffUser, utcnow
+from portal.staff import audit
+from portal.staff.models import Role, StaffUser
 from portal.content.loader import check_disclosure_fields
 from portal.content.records import DISCLOSURE_MODES, VALIDITIES, AttachmentRecord, DisclosureRecord
 from portal.departments.models import Department
 from portal.disclosures import services
-from portal.clock import today
+from portal.clock import today, utcnow
 from portal.disclosures.models import Disclosure, DisclosureDraft, DisclosureRevision, DraftAttachment
 from portal.disclosures.search import KIND, search_document
 from portal.extensions import db

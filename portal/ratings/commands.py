@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from portal.admin import accounts, audit
-from portal.admin.models import Role
+from portal.staff import accounts, audit
+from portal.staff.models import Role
 from portal.extensions import db
 from portal.ratings import services
 

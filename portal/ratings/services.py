@@ -15,7 +15,7 @@ from flask import has_request_context, request
 from sqlalchemy import select, update
 
 from portal import search
-from portal.admin import audit
+from portal.staff import audit
 from portal.clock import today
 from portal.departments.models import Department
 from portal.extensions import db

@@ -15,8 +15,8 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.admin import audit
-from portal.admin.models import StaffUser
+from portal.staff import audit
+from portal.staff.models import StaffUser
 from portal.departments.models import Department
 from portal.clock import today
 from portal.extensions import db

@@ -10,8 +10,8 @@ import re
 import pyotp
 import pytest
 
-from portal.admin import accounts, totp
-from portal.admin.models import Role, StaffUser
+from portal.staff import accounts, totp
+from portal.staff.models import Role, StaffUser
 from portal.extensions import db
 
 PASSWORD = "correct horse battery staple"

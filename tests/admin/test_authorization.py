@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.admin.models import Role
+from portal.staff.models import Role
 from portal.extensions import db
 from tests.admin.conftest import csrf_token, make_staff, signed_in
 from tests.admin.test_publishing import create_draft, draft_state, post
@@ -94,7 +94,7 @@ def world(admin_app):
     draft_id = create_draft(writer)
     post(writer, f"/admin/drafts/{draft_id}/submit", {"version": draft_state(admin_app, draft_id)[1]})
     with admin_app.app_context():
-        from portal.admin import accounts
+        from portal.staff import accounts
 
         bystander_id = accounts.find_user("bystander").id
         db.session.remove()
@@ -162,7 +162,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(world):
 def test_refusals_are_in_the_audit_log(world):
     from sqlalchemy import select
 
-    from portal.admin.models import AuditEntry
+    from portal.staff.models import AuditEntry
 
     app, values = world
     client = signed_in(app, "auditor")

@@ -8,8 +8,8 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from portal.admin import accounts, passwords
-from portal.admin.models import AuditEntry, LoginThrottle, Role, StaffSession, StaffUser
+from portal.staff import accounts, passwords
+from portal.staff.models import AuditEntry, LoginThrottle, Role, StaffSession, StaffUser
 from portal.extensions import db
 from tests.admin.conftest import PASSWORD, csrf_token, make_staff, next_code, post, sign_in
 
@@ -247,7 +247,7 @@ def test_forms_without_or_with_a_foreign_csrf_token_are_refused(app):
     # Anonymous refusals are counted per day, not written a row each (a flood adds to a number).
     assert not [action for action, _ in audit_actions(app) if action == "csrf_refused"]
     with app.app_context():
-        from portal.admin.models import RefusalCount
+        from portal.staff.models import RefusalCount
         from portal.extensions import db
 
         assert [(r.action, r.count) for r in db.session.scalars(select(RefusalCount))] == [("csrf_refused", 2)]
@@ -269,8 +269,8 @@ def test_concurrent_failures_for_one_name_are_all_counted_once(app):
     """Ten first failures at once: no collision on the key, no lost count (atomic upsert)."""
     import threading
 
-    from portal.admin import accounts
-    from portal.admin.models import LoginThrottle
+    from portal.staff import accounts
+    from portal.staff.models import LoginThrottle
     from portal.extensions import db
 
     barrier = threading.Barrier(10)

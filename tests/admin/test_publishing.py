@@ -8,7 +8,7 @@ import threading
 import feedparser
 from sqlalchemy import func, select
 
-from portal.admin.models import AuditEntry, Role
+from portal.staff.models import AuditEntry, Role
 from portal.disclosures import publishing
 from portal.disclosures.models import Disclosure, DisclosureDraft
 from portal.extensions import db
@@ -349,7 +349,7 @@ def test_an_import_that_changes_a_published_disclosure_is_recorded_in_its_histor
 def test_the_audit_log_is_append_only(admin_app):
     import pytest
 
-    from portal.admin.models import AuditLogIsAppendOnly
+    from portal.staff.models import AuditLogIsAppendOnly
 
     signed_in(admin_app, "editor")
     with admin_app.app_context():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.admin import accounts
-from portal.admin.models import Role
+from portal.staff import accounts
+from portal.staff.models import Role
 from portal.content.records import DisclosureRecord
 from portal.disclosures import publishing
 from portal.disclosures.services import upsert_disclosure

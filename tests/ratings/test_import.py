@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from portal.admin.models import Role
+from portal.staff.models import Role
 from portal.extensions import db
 from portal.ratings import services
 from portal.ratings.models import EditionVersion, PublishedRatingIsImmutable, Score
@@ -230,7 +230,7 @@ def test_every_view_of_rating_figures_says_when_they_were_changed_outside(publis
 
 
 def test_a_correction_is_a_new_version_reviewed_by_someone_else(published_app, tmp_path):
-    from portal.admin.models import Role
+    from portal.staff.models import Role
 
     make_staff(published_app, "editor", Role.EDITOR)
     make_staff(published_app, "reviewer", Role.REVIEWER)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from portal.admin.models import AuditEntry, Role, StaffSession
+from portal.staff.models import AuditEntry, Role, StaffSession
 from portal.clock import today
 from portal.extensions import db
 from portal.files.sealed import SealedFile
@@ -80,7 +80,7 @@ def test_full_flow_reporter_and_desk(app, client, handler):
     assert "微信 wx-test-123" in handler.get(f"/admin/reports/{report_id}").get_data(as_text=True)
 
     with app.app_context():
-        from portal.admin import accounts
+        from portal.staff import accounts
 
         second_id = accounts.find_user("second").id
     response = post(handler, f"/admin/reports/{report_id}/assign", {"handler": second_id, "version": _version(app, report_id)})
@@ -244,7 +244,7 @@ def test_a_handler_creates_the_desk_key_once_and_the_form_opens(make_app):
 @pytest.mark.parametrize("abandoned_for", [dt.timedelta(minutes=31), dt.timedelta(hours=12, minutes=1)])
 def test_an_abandoned_unlocked_session_holds_no_key_after_its_expiry(app, handler, runner, abandoned_for):
     """The browser never comes back: the sweep (cron, and every login) wipes the key anyway."""
-    from portal.admin import accounts
+    from portal.staff import accounts
 
     unlock(handler)
     with app.app_context():
@@ -282,7 +282,7 @@ def test_the_sweep_command_and_every_login_wipe_keys_of_ended_sessions(app, hand
 
 
 def accounts_now():
-    from portal.admin.accounts import utcnow
+    from portal.clock import utcnow
 
     return utcnow()
 

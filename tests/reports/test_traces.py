@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select, text
 from portal.extensions import db
 from portal.reports import crypto
 from portal.reports.models import Report, ReportMessage
-from portal.admin.models import Role
+from portal.staff.models import Role
 from tests.admin.conftest import make_staff, post, signed_in
 from tests.reports.conftest import PASSPHRASE, follow_up, receipt_code, submit
 

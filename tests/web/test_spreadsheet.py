@@ -7,7 +7,7 @@ import io
 import pytest
 from sqlalchemy import update
 
-from portal.admin.models import Role
+from portal.staff.models import Role
 from portal.departments.models import Department
 from portal.extensions import db
 from portal.web.spreadsheet import safe_cell

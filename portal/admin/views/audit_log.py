@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Response, render_template, request, stream_with_context
 
-from portal.admin import audit
+from portal.staff import audit
 from portal.admin.access import bp, current_staff, requires
-from portal.admin.models import Role
+from portal.staff.models import Role
 from portal.web.errors import render_error
 
 

@@ -5,9 +5,9 @@ import time
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 
-from portal.admin import accounts, passwords, totp
+from portal.staff import accounts, passwords, totp
 from portal.admin.access import SESSION_KEY, any_staff, bp, current_staff, public
-from portal.admin.models import Role
+from portal.staff.models import Role
 from portal.extensions import limiter
 from portal.web.redirects import local_target
 

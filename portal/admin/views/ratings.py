@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal.admin.access import bp, current_staff, requires
-from portal.admin.models import Role
+from portal.staff.models import Role
 from portal.ratings import services
 
 

@@ -11,10 +11,10 @@ import secrets
 
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 
-from portal.admin import accounts, audit
+from portal.staff import accounts, audit
 from portal.admin.access import SESSION_KEY, bp, current_staff, requires
 from portal.admin.views.forms import submitted_version
-from portal.admin.models import Role
+from portal.staff.models import Role
 from portal.departments.services import list_departments
 from portal.clock import today
 from portal.extensions import db

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from portal.admin import accounts, passwords
+from portal.staff import accounts, passwords
 from portal.admin.access import bp, current_staff, requires
-from portal.admin.models import Role
+from portal.staff.models import Role
 
 
 def _roles_from_form() -> list[Role]:

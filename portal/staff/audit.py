@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from portal.admin.models import AuditEntry, RefusalCount, StaffUser
+from portal.staff.models import AuditEntry, RefusalCount, StaffUser
 from portal.clock import today
 from portal.extensions import db
 from portal.upsert import upsert

@@ -7,11 +7,8 @@ import enum
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.extensions import db
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class Role(str, enum.Enum):

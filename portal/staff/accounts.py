@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import case, select, update
 
-from portal.admin import audit, passwords, totp
-from portal.admin.models import LoginThrottle, Role, RoleAssignment, StaffSession, StaffUser, utcnow
+from portal.staff import audit, passwords, totp
+from portal.staff.models import LoginThrottle, Role, RoleAssignment, StaffSession, StaffUser
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.upsert import upsert
 
