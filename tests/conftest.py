@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from portal import create_app
-from portal.content.pipeline import import_content
+from portal.publication.content import import_content
 from portal.extensions import db
 from portal.files import file_store
 

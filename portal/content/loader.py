@@ -307,13 +307,22 @@ def _attachment_problem(source: Path, content_root: Path) -> str | None:
 
 
 def read_content_dir(content_dir: Path, known_departments: Iterable[str] = ()) -> ContentSet:
-    """Read every content file below `content_dir` and check them against each other."""
+    """Read the departments and disclosures below `content_dir` and check them against each other."""
     content = ContentSet()
     departments_path = content_dir / DEPARTMENTS_FILE
     if departments_path.exists():
         content.departments, content.department_problems = read_departments(departments_path)
     department_slugs = {record.slug for record in content.departments} | set(known_departments)
+    content.disclosures, content.problems = read_disclosures(content_dir, department_slugs)
+    return content
 
+
+def read_disclosures(content_dir: Path, department_slugs: Iterable[str]) -> tuple[list[tuple[Path, DisclosureRecord]], list[Problem]]:
+    """Every disclosure file below content_dir/disclosures: the valid ones as (path, record), and
+    the problems of the others (a slug or 索引号 used twice, an unknown department, ...)."""
+    department_slugs = set(department_slugs)
+    valid: list[tuple[Path, DisclosureRecord]] = []
+    all_problems: list[Problem] = []
     first_seen: dict[tuple[str, str], Path] = {}
     for path in sorted((content_dir / DISCLOSURES_DIR).glob("**/*.md")):
         record, problems = read_disclosure(path, content_dir)
@@ -327,10 +336,10 @@ def read_content_dir(content_dir: Path, known_departments: Iterable[str] = ()) -
                 if slug not in department_slugs:
                     problems.append(Problem(path, _key_line(path, "departments"), f"未知部门 (unknown department) {slug!r}"))
         if problems:
-            content.problems.extend(problems)
+            all_problems.extend(problems)
         else:
-            content.disclosures.append((path, record))
-    return content
+            valid.append((path, record))
+    return valid, all_problems
 
 
 def _key_line(path: Path, key: str) -> int:
@@ -370,3 +379,8 @@ slug_field = _slug
 bool_field = _bool
 parse_mapping = _parse_mapping
 load_yaml = _load_yaml
+
+
+def dump_yaml(data) -> str:
+    """YAML as the content files are written: Chinese as is, keys in the order given."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)

@@ -1,2 +1,13 @@
 """Government information disclosures (政府信息公开): the published documents and their metadata."""
-from portal.disclosures import views  # noqa: F401  (registers the blueprint module)
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from portal import publication
+    from portal.disclosures import views
+    from portal.disclosures.kind import DisclosureKind
+
+    app.register_blueprint(views.bp)
+    publication.register(app, DisclosureKind())

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import select, update
 
-from portal import search
+from portal import publication
 from portal.staff import audit
 from portal.staff.models import Role, StaffUser
 from portal.content.loader import check_disclosure_fields
@@ -23,10 +23,9 @@ from portal.departments.models import Department
 from portal.disclosures import services
 from portal.clock import today, utcnow
 from portal.disclosures.models import Disclosure, DisclosureDraft, DisclosureRevision, DraftAttachment
-from portal.disclosures.search import KIND, search_document
+from portal.disclosures.kind import KIND
 from portal.extensions import db
 from portal.files import AttachmentRefused, FileStore, check_attachment
-from portal.web import page_cache
 
 DRAFT_FIELDS = ("slug", "title", "index_no", "doc_no", "publisher", "written_on", "topic",
                 "disclosure_mode", "validity", "departments")
@@ -282,8 +281,7 @@ def approve_draft(draft_id: int, reviewer: StaffUser, expected_version: int, sto
     audit.record(reviewer, "draft_approved", "disclosure", disclosure.slug,
                  detail=f"草稿 {draft.id}，第 {disclosure.revision} 版" + ("，删除处理" if draft.redaction else ""))
     db.session.commit()
-    search.index_documents([search_document(disclosure)])
-    page_cache.mark_published()
+    publication.announce(KIND, changed=[disclosure.slug])
     return disclosure
 
 
@@ -310,8 +308,7 @@ def withdraw_disclosure(slug: str, reviewer: StaffUser, reason: str) -> Disclosu
     ))
     audit.record(reviewer, "disclosure_withdrawn", "disclosure", slug)
     db.session.commit()
-    search.remove_documents(KIND, [slug])
-    page_cache.mark_published()
+    publication.announce(KIND, removed=[slug])
     return disclosure
 
 

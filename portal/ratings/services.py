@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import has_request_context, request
 from sqlalchemy import select, update
 
-from portal import search
+from portal import publication
 from portal.staff import audit
 from portal.clock import today
 from portal.departments.models import Department
@@ -30,7 +30,6 @@ from portal.ratings.models import (
     Score,
 )
 from portal.ratings.scoring import DepartmentResult, compute_results
-from portal.web import page_cache
 from portal.web.spreadsheet import safe_row
 
 
@@ -358,8 +357,7 @@ def review_submitted(version_id: int, reviewer, approve: bool, comment: str = ""
     audit.record(reviewer, action, "rating_edition", where)
     db.session.commit()
     if approve:
-        search.rebuild_kinds(("rating",))
-        page_cache.mark_published()
+        publication.announce("rating", changed=[version.edition.slug])
     return version
 
 

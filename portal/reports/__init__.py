@@ -7,8 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from portal.reports import commands, views
-    from portal.web.views import register_home_section
+    from portal.web import slots
 
     app.register_blueprint(views.bp)
-    register_home_section(app, views.home_section)
+    slots.add(app, slots.HOME, views.home_section, order=30)
+    slots.add(app, slots.SITE_MAP, lambda: ("reports/_site_map_section.html", {}), order=30)
     app.cli.add_command(commands.reports_cli)

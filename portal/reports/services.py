@@ -27,7 +27,7 @@ from portal.reports.models import (
     Anonymity, Category, Channel, DeskKey, FormToken, MessageKind, Report, ReportFile, ReportMessage, Status,
 )
 from portal.reports.workdays import calendar
-from portal.web import page_cache
+from portal.publication.version import bump_content_version
 
 MIN_DESCRIPTION = 20
 MAX_DESCRIPTION = 10_000
@@ -91,7 +91,9 @@ def create_desk_key(passphrase: str, actor: StaffUser | None = None) -> DeskKey:
     db.session.add(key)
     audit.record(actor, "desk_key_created", "desk_key", "", actor_name="command line")
     db.session.commit()
-    page_cache.mark_published()  # the home page's report entry now says the desk is open
+    # Not a publication (nothing is announced), but the home page's report entry now says the
+    # desk is open: cached pages must be rendered again.
+    bump_content_version()
     return key
 
 

@@ -1,13 +1,13 @@
 """Chinese full-text search: the only feature that touches the Whoosh index.
 
-The interface the rest of the portal uses:
+What it indexes comes from the published kinds (portal.publication): each kind's documents()
+for a rebuild, and the items an announcement names after each publication. The interface:
 
-    register_adapter(app, adapter)          make a published kind searchable (see documents.py)
-    index_documents(documents)              add or replace items, at once, after publishing
-    rebuild_kinds(kinds)                    re-index every item of some kinds (after an import)
+    index_documents(documents)              add or replace items now
     remove_documents(kind, keys)            drop withdrawn items
     rebuild()                               rebuild everything from the database
     run_search(request) -> SearchResults    query (raises SearchUnavailable)
+    searchable_kinds()                      the kinds offered on the search page
 
 The database is the source of truth; the index is a cache that `flask search rebuild` recreates.
 """
@@ -19,13 +19,13 @@ from collections.abc import Iterable
 
 from flask import Flask, current_app
 
-from portal.search.documents import SearchAdapter, SearchDocument, document_id
+from portal import publication
+from portal.search.documents import SearchDocument, document_id
 from portal.search.engine import SearchIndex, SearchIndexMissing, SearchRequest, SearchResults, SearchUnavailable
 
 __all__ = [
-    "SearchAdapter", "SearchDocument", "SearchRequest", "SearchResults", "SearchUnavailable",
-    "adapters", "index_documents", "init_app", "rebuild", "rebuild_kinds", "register_adapter", "remove_documents",
-    "run_search", "search_index",
+    "SearchDocument", "SearchRequest", "SearchResults", "SearchUnavailable",
+    "index_documents", "init_app", "rebuild", "remove_documents", "run_search", "search_index", "searchable_kinds",
 ]
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,25 @@ log = logging.getLogger(__name__)
 def init_app(app: Flask) -> None:
     from portal.search import commands, views
 
-    app.extensions["portal.search.adapters"] = {}
     app.register_blueprint(views.bp)
     app.cli.add_command(commands.search_cli)
+    publication.listen(app, _follow)
 
 
-def register_adapter(app: Flask, adapter: SearchAdapter) -> None:
-    app.extensions["portal.search.adapters"][adapter.kind] = adapter
+def _follow(announcement: publication.Announcement) -> bool:
+    """Keep the index in step with a publication: the changed items re-indexed, the removed dropped."""
+    if not publication.kind(announcement.kind).searchable:
+        return True
+    kept_up = True
+    if announcement.changed:
+        kept_up &= index_documents(publication.kind(announcement.kind).documents(announcement.changed))
+    if announcement.removed:
+        kept_up &= remove_documents(announcement.kind, announcement.removed)
+    return kept_up
 
 
-def adapters() -> dict[str, SearchAdapter]:
-    return current_app.extensions["portal.search.adapters"]
+def searchable_kinds() -> dict[str, publication.PublishedKind]:
+    return {name: kind for name, kind in publication.kinds().items() if kind.searchable}
 
 
 def search_index() -> SearchIndex:
@@ -73,16 +81,8 @@ def _write(operation) -> bool:
     return True
 
 
-def rebuild_kinds(kinds: Iterable[str]) -> bool:
-    """Re-index every published item of these kinds (after an import changed some of them)."""
-    registered = adapters()
-    return index_documents(itertools.chain.from_iterable(
-        registered[kind].documents() for kind in kinds if kind in registered
-    ))
-
-
 def rebuild(processes: int = 1) -> int:
-    documents = itertools.chain.from_iterable(adapter.documents() for adapter in adapters().values())
+    documents = itertools.chain.from_iterable(kind.documents() for kind in searchable_kinds().values())
     return search_index().rebuild(documents, processes=processes)
 
 

@@ -61,7 +61,7 @@ def _search(args) -> tuple[SearchRequest | None, SearchResults | None, tuple[int
 
 def _present(found: SearchResults, external: bool = False) -> list[dict]:
     """Each hit as the page and the API show it: highlighted title and snippet, its address."""
-    adapters = search.adapters()
+    adapters = search.searchable_kinds()
     terms = found.parsed.highlight_terms()
     presented = []
     for hit in found.hits:
@@ -94,7 +94,7 @@ def results():
         hits=_present(found) if found else [],
         shortcuts=shortcuts_for(search_request.text) if search_request else [],
         unavailable=error[1] if error else None,
-        kind_labels={kind: adapter.label for kind, adapter in search.adapters().items()},
+        kind_labels={kind: published.label for kind, published in search.searchable_kinds().items()},
         department_names={d.slug: d.name for d in list_departments()},
         args_with=lambda **changes: _args_with(search_request, **changes),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.web import errors
+from portal.web import errors, slots
 from portal.web.markdown import render_markdown
 from portal.web.page_cache import PageCache
 from portal.web.requests import InMemoryUploadsRequest
@@ -24,9 +24,10 @@ TEXT_SIZE_COOKIE = "text_size"
 
 
 def init_app(app: Flask) -> None:
-    from portal.web import views  # imported here: its pages read the features, which use web's helpers
+    from portal.web import views  # imported here: its pages read the registry, which uses web's helpers
 
     app.register_blueprint(views.bp)
+    slots.add(app, slots.SITE_MAP, lambda: ("web/_site_map_section.html", {}), order=80)
     app.request_class = InMemoryUploadsRequest
     PageCache().init_app(app)
     app.session_interface = CookieOnDemandSessionInterface()

@@ -44,3 +44,12 @@ def render_markdown(text: str) -> Markup:
     )
     # Markup is the point of this function: `clean` is nh3's output, allow-listed tags only.
     return Markup(clean)  # nosec B704
+
+
+def plain_text(markdown_text: str) -> str:
+    """The words a reader sees, without Markdown or HTML syntax: what search snippets are cut from."""
+    html = str(render_markdown(markdown_text))
+    for block_end in ("</p>", "</h2>", "</h3>", "</h4>", "</li>", "</td>", "</th>", "<br>"):
+        html = html.replace(block_end, block_end + " ")
+    # Markup only to strip the tags of already-sanitised HTML; the result is plain text (str).
+    return Markup(html).striptags()  # nosec B704

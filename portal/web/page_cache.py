@@ -1,15 +1,15 @@
 """Rendered public pages, kept per worker and keyed by the content version.
 
 Public pages only read, and what they read changes only when something is published. So every
-publication bumps one number in the database (`content_version`), and a page rendered under
-version n is served again, without touching a view or a template, until the version moves on.
+publication moves one number in the database on (`content_version`, owned by portal.publication),
+and a page rendered under version n is served again, without touching a view or a template,
+until the version moves on.
 Each request reads that number (one indexed row through the connection pool, a fraction of a
 millisecond), so a publication is visible at once in every worker and on every host.
 
 Responses carry an ETag and Last-Modified; a browser that sends If-None-Match gets a 304.
 
     cache.page(view)       make a public GET view cacheable (only 200 answers are kept)
-    mark_published()       a publication happened: call after its commit and its index update
 """
 from __future__ import annotations
 
@@ -22,9 +22,7 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy import DateTime, Integer, event, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import event
 
 from portal.extensions import db
 
@@ -37,37 +35,10 @@ KEPT_HEADERS = {"Content-Type", "Content-Disposition", "Content-Language", "Link
                 "Cache-Control", "Vary"}
 
 
-class ContentVersion(db.Model):
-    """One row: the number of publications so far, and when the last one happened."""
-
-    __tablename__ = "content_version"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, default=0)
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
 def page(view: Callable) -> Callable:
     """Mark a public view's answers as cacheable: they depend on the content and the URL only."""
     view.page_cache = True
     return view
-
-
-def mark_published() -> None:
-    """Move the content version on: every cached page is stale from this moment, everywhere."""
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    changed = db.session.execute(
-        update(ContentVersion).where(ContentVersion.id == 1)
-        .values(number=ContentVersion.number + 1, changed_at=now)
-    ).rowcount
-    if not changed:
-        try:
-            with db.session.begin_nested():
-                db.session.add(ContentVersion(id=1, number=1, changed_at=now))
-        except IntegrityError:  # another worker created the row first
-            db.session.execute(update(ContentVersion).where(ContentVersion.id == 1)
-                               .values(number=ContentVersion.number + 1, changed_at=now))
-    db.session.commit()
 
 
 @dataclasses.dataclass

@@ -6,10 +6,10 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from sqlalchemy import text
 
+from portal import publication
 from portal.departments.services import list_departments
-from portal.disclosures.services import latest_disclosures
 from portal.extensions import db
-from portal.web import NAVIGATION
+from portal.web import NAVIGATION, slots
 from portal.web.page_cache import page as cached_page
 from portal.web.redirects import local_target
 
@@ -19,21 +19,9 @@ bp = Blueprint("web", __name__)
 @bp.get("/")
 @cached_page
 def home():
-    # Features add their panels (ratings: the latest edition and the honor roll) through
-    # register_home_section(), so that this page does not need to know them.
-    sections = [section for provider in current_app.extensions.get(HOME_SECTIONS, [])
-                if (section := provider()) is not None]
-    return render_template(
-        "web/home.html", latest=latest_disclosures(8), departments=list_departments(), sections=sections
-    )
-
-
-HOME_SECTIONS = "portal.web.home_sections"
-
-
-def register_home_section(app, provider) -> None:
-    """`provider()` returns (template name, context) or None; panels appear in order."""
-    app.extensions.setdefault(HOME_SECTIONS, []).append(provider)
+    # The features' panels (latest disclosures, ratings and the honor roll, the report entry)
+    # come from the home slot, so that this page does not need to know them.
+    return render_template("web/home.html", departments=list_departments(), sections=slots.fill(slots.HOME))
 
 
 @bp.get("/healthz")
@@ -61,26 +49,19 @@ def robots():
 @bp.get("/sitemap.xml")
 @cached_page
 def sitemap():
-    from portal import search
-
-    # Everything published, of every kind, through the search adapters that already know
-    # each item's address and date.
-    items = [(url, document.date)
-             for adapter in search.adapters().values() for document in adapter.documents()
-             if "#" not in (url := adapter.url(document.key, external=True))]  # not parts of a page
+    # Everything published, of every kind: each kind knows its pages' addresses and dates.
+    items = [item for published in publication.kinds().values() for item in published.sitemap()]
     # /report/ is kept out of search engines (robots.txt), so it is not offered to them here either.
     pages = [url_for(endpoint, _external=True) for endpoint, _ in NAVIGATION
              if endpoint in current_app.view_functions and not endpoint.startswith("reports.")]
-    xml = render_template("web/sitemap.xml", pages=pages, items=items, departments=list_departments())
+    xml = render_template("web/sitemap.xml", pages=pages, items=items)
     return Response(xml, mimetype="application/xml")
 
 
 @bp.get("/site-map")
 @cached_page
 def site_map():
-    from portal.ratings import services as ratings
-
-    return render_template("web/site_map.html", departments=list_departments(), editions=ratings.editions_latest_first())
+    return render_template("web/site_map.html", sections=slots.fill(slots.SITE_MAP))
 
 
 @bp.get("/privacy")

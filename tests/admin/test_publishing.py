@@ -331,7 +331,7 @@ def test_an_editor_cannot_see_another_editors_draft(admin_app):
 def test_an_import_that_changes_a_published_disclosure_is_recorded_in_its_history(published_app, tmp_path):
     import shutil
 
-    from portal.content.pipeline import import_content
+    from portal.publication.content import import_content
     from portal.disclosures.services import IMPORT_REASON
     from tests.conftest import CONTENT_DIR
 

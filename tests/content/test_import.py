@@ -5,7 +5,7 @@ import dataclasses
 
 from sqlalchemy import select
 
-from portal.content.pipeline import export_content, import_content
+from portal.publication.content import export_content, import_content
 from portal.departments.services import department_record, list_departments
 from portal.disclosures.models import Attachment, Disclosure
 from portal.disclosures.services import all_disclosures, disclosure_record

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from portal.content.pipeline import import_content
+from portal.publication.content import import_content
 from portal.files import file_store
 from tests.content.helpers import front_matter, write_content
 

@@ -185,9 +185,9 @@ def test_an_edit_outside_the_application_shows_on_the_page(published_app):
     with published_app.app_context():  # straight SQL, as someone with database access might
         db.session.execute(Score.__table__.update().where(Score.indicator_code == "A1").values(value=100))
         db.session.commit()
-        from portal.web import page_cache
+        from portal.publication.version import bump_content_version
 
-        page_cache.mark_published()
+        bump_content_version()
     assert "校验值不一致" in client.get("/ratings/2025/").get_data(as_text=True)
 
 
@@ -212,9 +212,9 @@ def test_every_view_of_rating_figures_says_when_they_were_changed_outside(publis
                                 "(SELECT v.id FROM rating_edition_versions v JOIN rating_editions e ON e.id = v.edition_id "
                                 "WHERE e.slug = '2025')"))
         db.session.commit()
-        from portal.web import page_cache
+        from portal.publication.version import bump_content_version
 
-        page_cache.mark_published()
+        bump_content_version()
     for url in html_views:
         assert NOTICE in client.get(url).get_data(as_text=True), url
     for url in data_views:
@@ -269,7 +269,7 @@ def test_a_correction_is_a_new_version_reviewed_by_someone_else(published_app, t
 
 
 def test_importing_the_same_delivery_twice_changes_nothing(published_app):
-    from portal.content.pipeline import import_content
+    from portal.publication.content import import_content
     from portal.files import file_store
 
     before = version_count(published_app)

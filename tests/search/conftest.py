@@ -4,7 +4,7 @@ import secrets
 import pytest
 
 from portal import create_app
-from portal.content.pipeline import import_content
+from portal.publication.content import import_content
 from portal.extensions import db
 from portal.files import file_store
 from tests.conftest import CONTENT_DIR

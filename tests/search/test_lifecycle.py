@@ -6,7 +6,7 @@ import shutil
 from bs4 import BeautifulSoup
 
 from portal import search
-from portal.content.pipeline import import_content
+from portal.publication.content import import_content
 from portal.files import file_store
 from portal.search import engine
 from portal.search.engine import SearchRequest

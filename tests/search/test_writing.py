@@ -14,7 +14,7 @@ from portal.search.engine import SearchIndex
 
 def _documents(app) -> list:
     with app.app_context():
-        return list(itertools.chain.from_iterable(a.documents() for a in search.adapters().values()))
+        return list(itertools.chain.from_iterable(kind.documents() for kind in search.searchable_kinds().values()))
 
 
 def _postings(root) -> set[tuple]:

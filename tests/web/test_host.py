@@ -32,7 +32,7 @@ def test_a_forged_host_poisons_no_cached_page(published_app):
 
 
 def test_absolute_urls_come_from_the_public_base_url(make_app):
-    from portal.content.pipeline import import_content
+    from portal.publication.content import import_content
     from portal.files import file_store
     from tests.conftest import CONTENT_DIR
 

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.content.pipeline import check_content, export_content, import_content
+from portal.publication.content import check_content, export_content, import_content
 from portal.files import file_store
 
 content_cli = AppGroup("content", help="Check, import and export the content/ directory.")
