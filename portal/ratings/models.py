@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.departments.models import Department
 from portal.disclosures.models import Disclosure
 from portal.extensions import db
+from portal.ratings.scoring import Method
+from portal.ratings.scoring import method as scoring_method
 
 SCORE = Numeric(7, 2)
 
@@ -58,6 +60,9 @@ class EditionVersion(db.Model):
     comparability_note: Mapped[str] = mapped_column(Text, default="")  # Markdown: changes of method
     # The risk-warning rule's threshold: a drop of more than this many points from the previous edition.
     drop_threshold: Mapped[Decimal] = mapped_column(SCORE, default=Decimal("10"))
+    # The rating method its results are computed with (portal.ratings.scoring.METHODS): recorded
+    # at import, so a later formula never recomputes a published edition.
+    method: Mapped[str] = mapped_column(String(40), server_default="weighted_sum_v1")
     published_on: Mapped[dt.date | None] = mapped_column(Date)
     correction_reason: Mapped[str] = mapped_column(Text, default="")
     checksum: Mapped[str] = mapped_column(String(64), default="")  # SHA-256 of the CSV at publication
@@ -75,6 +80,10 @@ class EditionVersion(db.Model):
     scores: Mapped[list[Score]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     responses: Mapped[list[DepartmentResponse]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     submitted_by = relationship("StaffUser", foreign_keys=[submitted_by_id])
+
+    @property
+    def scoring_method(self) -> Method:
+        return scoring_method(self.method)
 
 
 class Indicator(db.Model):

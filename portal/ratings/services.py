@@ -29,6 +29,7 @@ from portal.ratings.models import (
     Indicator,
     Score,
 )
+from portal.ratings import scoring
 from portal.ratings.scoring import DepartmentResult, compute_results
 from portal.web.spreadsheet import safe_row
 
@@ -106,7 +107,7 @@ def _results(version: EditionVersion) -> list[DepartmentResult]:
         scores.setdefault(score.department, {})[score.indicator_code] = score.value
     departments = {score.department.id: score.department for score in version.scores}
     responses = {departments[r.department_id]: r.text for r in version.responses if r.department_id in departments}
-    return compute_results(version.indicators, version.bands, scores, responses)
+    return compute_results(version.method, version.indicators, version.bands, scores, responses)
 
 
 def department_result(version: EditionVersion, department_slug: str) -> DepartmentResult:
@@ -192,6 +193,7 @@ def json_data(version: EditionVersion) -> dict:
         "title": version.title,
         "period": [version.period_start.isoformat(), version.period_end.isoformat()],
         "evaluator": version.evaluator,
+        "method": version.method,
         "published_on": version.published_on.isoformat() if version.published_on else None,
         "correction_reason": version.correction_reason or None,
         "demo": version.edition.demo,
@@ -285,7 +287,7 @@ def add_version(delivery: Delivery, *, state: str, submitted_by=None) -> Edition
         # Published in two steps: stored as "staging", then stamped (date, checksum) and
         # published, because a published row may never be updated afterwards.
         edition_id=edition.id, number=number, state="submitted" if state == "submitted" else "staging",
-        title=spec.title,
+        title=spec.title, method=scoring.CURRENT_METHOD,
         period_start=spec.period_start, period_end=spec.period_end, evaluator=spec.evaluator,
         methodology=spec.methodology, comparability_note=spec.comparability_note,
         drop_threshold=spec.drop_threshold,

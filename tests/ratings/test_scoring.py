@@ -36,7 +36,7 @@ def test_ties_share_a_rank_and_the_next_rank_is_skipped():
 
 def test_results_come_best_first_ties_in_the_plans_order():
     office, rescue, staff = Dept("office", 0), Dept("mine-rescue-team", 5), Dept("personnel", 1)
-    results = compute_results(INDICATORS, BANDS, {
+    results = compute_results("weighted_sum_v1", INDICATORS, BANDS, {
         rescue: {"A1": D(100), "A2": D(50)},
         office: {"A1": D(60), "A2": D(30)},
         staff: {"A1": D(60), "A2": D(30)},
