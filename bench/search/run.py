@@ -249,7 +249,11 @@ def main() -> None:
     for name in ("corpus", "index", "database", "queries"):
         parser.add_argument(f"--{name}")
     parser.add_argument("--workdir", help="keep the corpus and indexes here (default: a temporary folder)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="a smoke run of every phase (200 documents), last-run.json left alone")
     arguments = parser.parse_args()
+    if arguments.tiny:
+        arguments.docs = min(arguments.docs, 200)
     if arguments.phase:
         print(json.dumps(PHASES[arguments.phase](arguments)))
         return
@@ -273,10 +277,10 @@ def main() -> None:
         print("  building FTS5 ...", flush=True)
         fts_build = run_phase("fts5-build", corpus=corpus, database=work / "fts5.sqlite3")
         fts_query = run_phase("fts5-query", database=work / "fts5.sqlite3", queries=queries)
-    report(arguments.docs, whoosh_build, whoosh_query, fts_build, fts_query)
+    report(arguments.docs, whoosh_build, whoosh_query, fts_build, fts_query, record=not arguments.tiny)
 
 
-def report(docs, whoosh_build, whoosh_query, fts_build, fts_query) -> None:
+def report(docs, whoosh_build, whoosh_query, fts_build, fts_query, record: bool = True) -> None:
     whoosh = summarise(whoosh_query["latencies_ms"])
     fts = summarise(fts_query["latencies_ms"])
     print(f"\nSearch benchmark: {docs} documents, {QUERIES_PER_CATEGORY} queries per type, "
@@ -298,7 +302,8 @@ def report(docs, whoosh_build, whoosh_query, fts_build, fts_query) -> None:
               "whoosh_latency_ms": whoosh, "fts5_latency_ms": fts,
               "whoosh_search_peak_rss_mb": whoosh_query["peak_rss_mb"],
               "fts5_search_peak_rss_mb": fts_query["peak_rss_mb"]}
-    (Path(__file__).parent / "last-run.json").write_text(json.dumps(result, indent=2))
+    if record:
+        (Path(__file__).parent / "last-run.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

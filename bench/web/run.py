@@ -2,6 +2,8 @@
 Flask "hello" application under the same server and load, measured in the same run.
 
     python -m bench.web.run [--connections 32] [--duration 20]
+    python -m bench.web.run --tiny      a few seconds, nothing recorded: `make test` runs it so the
+                                        benchmark cannot rot (its figures mean nothing)
 
 Prints requests/s, p50/p90/p99 latency, errors and peak resident memory per worker for both,
 and the ratio of the portal's throughput to hello's. Then a login flood: /privacy's latency
@@ -215,6 +217,10 @@ def encode(path: str) -> str:
     return quote(path, safe="/?=&%")
 
 
+def flood_seconds(args) -> int:
+    return 1 if args.tiny else max(5, args.duration // 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=32)
@@ -222,7 +228,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 0)) or None)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--flood-only", action="store_true", help="only the login-flood figures")
+    parser.add_argument("--tiny", action="store_true",
+                        help="1 s of load each and a 1 s flood, last-run.json left alone (a smoke run)")
     args = parser.parse_args()
+    if args.tiny:
+        args.duration, args.connections, args.workers = 1, 2, args.workers or 1
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `make system-deps` installs it (Debian package wrk)")
     workers = args.workers or min(4, (os.cpu_count() or 1) * 2)  # what portal/gunicorn_conf.py picks
@@ -233,7 +243,7 @@ def main() -> None:
         env = prepare_portal(home)
         results = {}
         if args.flood_only:
-            print_flood(login_flood(env, workers, max(5, args.duration // 2), home))
+            print_flood(login_flood(env, workers, flood_seconds(args), home))
             return
         for name, app, app_paths in (("portal", "wsgi:app", paths), ("hello", "bench.web.hello:app", ["/"])):
             server = Server(app, env, workers, home / f"{name}.log")
@@ -244,7 +254,7 @@ def main() -> None:
                 results[name] = load(server, app_paths, args.connections, args.duration, args.threads, home)
             finally:
                 server.stop()
-        flood = login_flood(env, workers, max(5, args.duration // 2), home)
+        flood = login_flood(env, workers, flood_seconds(args), home)
 
     portal, hello = results["portal"], results["hello"]
     ratio = portal["requests_per_s"] / hello["requests_per_s"]
@@ -265,6 +275,8 @@ def main() -> None:
           f"errors 0: {'met' if portal['errors'] == 0 else 'NOT met'}; "
           f"worker ≤ 200 MB: {'met' if max(portal['worker_peak_rss_mb']) <= 200 else 'NOT met'}")
     print_flood(flood)
+    if args.tiny:
+        return
     (HERE / "last-run.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
