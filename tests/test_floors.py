@@ -16,7 +16,7 @@ PORTAL = Path(__file__).resolve().parents[1] / "portal"
 GROUND = ("portal.clock", "portal.config", "portal.extensions", "portal.ratelimit", "portal.upsert")
 FEATURES = ("portal.disclosures", "portal.ratings", "portal.reports")
 LOWER = GROUND + ("portal.staff", "portal.departments.models", "portal.departments.services", "portal.content",
-                  "portal.files", "portal.publication", "portal.search", "portal.web")
+                  "portal.files", "portal.publication", "portal.review", "portal.search", "portal.web")
 TOP_IN_LOWER = ("portal.web.views", "portal.search.views", "portal.search.commands", "portal.publication.commands")
 
 

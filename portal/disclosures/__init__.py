@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+KIND = "disclosure"  # the published kind's name (search, the API, announcements)
+
 
 def init_app(app: Flask) -> None:
     from portal import publication

@@ -11,16 +11,13 @@ from sqlalchemy import select
 
 from portal.content.loader import DISCLOSURES_DIR, dump_yaml, read_disclosures
 from portal.content.records import DISCLOSURE_MODES, VALIDITIES, DisclosureRecord, Problem
-from portal.disclosures import services
+from portal.disclosures import KIND, publishing, services
 from portal.disclosures.models import Disclosure
 from portal.extensions import db
 from portal.publication import PublishedKind
 from portal.publication.content import ImportRun, Known
 from portal.search.documents import SearchDocument
 from portal.web.markdown import plain_text
-
-KIND = "disclosure"
-
 
 class DisclosureContent:
     """content/disclosures/**/*.md (Markdown with YAML front matter) and their attachments."""
@@ -85,6 +82,8 @@ class DisclosureKind(PublishedKind):
     profile_order = 90  # after the department's ratings and commendations
     site_map_order = 10
     content = DisclosureContent()
+    review = publishing.REVIEW
+    review_queue = "admin.drafts"
 
     def documents(self, keys: Collection[str] | None = None) -> Iterable[SearchDocument]:
         if keys is None:

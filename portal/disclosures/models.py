@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.departments.models import Department
+from portal import review
 from portal.extensions import db
 
 DISCLOSURE_MODE_LABELS = {"proactive": "主动公开", "on_request": "依申请公开"}
@@ -116,7 +117,6 @@ class DisclosureRevision(db.Model):
         return REVISION_ACTION_LABELS[self.action]
 
 
-DRAFT_STATE_LABELS = {"draft": "草稿", "submitted": "待审核", "returned": "已退回", "published": "已发布"}
 
 
 class DisclosureDraft(db.Model):
@@ -162,7 +162,7 @@ class DisclosureDraft(db.Model):
 
     @property
     def state_label(self) -> str:
-        return DRAFT_STATE_LABELS[self.state]
+        return review.STATE_LABELS[self.state]
 
     @property
     def is_correction(self) -> bool:
@@ -170,7 +170,7 @@ class DisclosureDraft(db.Model):
 
     @property
     def editable(self) -> bool:
-        return self.state in ("draft", "returned")
+        return self.state in review.EDITABLE
 
 
 class DraftAttachment(StoredFileColumns, db.Model):

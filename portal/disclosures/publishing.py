@@ -1,12 +1,12 @@
-"""Review and publish: drafts written by editors, published when a different person approves.
+"""Drafts of disclosures: written by editors, published when a different person approves.
 
 The back office's views call these functions and nothing else writes a draft. Each function is
 one transaction with its audit entry; a refused action raises a domain error with a message for
 the staff member, leaves nothing half-written and is itself recorded in the audit log.
 
-States: draft → submitted → published, or submitted → returned → (edited) → submitted.
-Every write names the draft version it was based on; a write based on an older version (two
-reviewers at once, an edit racing a publication) changes nothing and is refused.
+The review itself (states, the two-person rule, the version every write names, the audit
+entries) is the shared workflow of portal.review; this module adds what is particular to a
+disclosure: its fields, attachments, corrections, redactions and withdrawal.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import select, update
 
-from portal import publication
+from portal import publication, review
 from portal.staff import audit
 from portal.staff.models import Role, StaffUser
 from portal.content.loader import check_disclosure_fields
@@ -23,27 +23,26 @@ from portal.departments.models import Department
 from portal.disclosures import services
 from portal.clock import today, utcnow
 from portal.disclosures.models import Disclosure, DisclosureDraft, DisclosureRevision, DraftAttachment
-from portal.disclosures.kind import KIND
+from portal.disclosures import KIND
 from portal.extensions import db
 from portal.files import AttachmentRefused, FileStore, check_attachment
 
 DRAFT_FIELDS = ("slug", "title", "index_no", "doc_no", "publisher", "written_on", "topic",
                 "disclosure_mode", "validity", "departments")
 MAX_BODY_CHARS = 200_000
-MAX_REASON_CHARS = 2_000
+MAX_REASON_CHARS = review.MAX_COMMENT_CHARS
 # Uploads through the back office; the request itself is capped by MAX_CONTENT_LENGTH.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 20
 
 
-class PublishingError(Exception):
-    """A refused publishing action. `message` is for the staff member; `errors` maps form fields."""
+# Every refused action on a draft, the review's own refusals included.
+PublishingError = review.ReviewRefused
 
-    def __init__(self, message: str, errors: Mapping[str, str] | None = None, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.errors = dict(errors or {})
-        self.status = status  # 400 bad input, 403 not allowed, 409 someone else acted first
+REVIEW = review.Workflow(
+    model=DisclosureDraft, audit_type="draft", action_prefix="draft", noun="草稿", authored="撰写",
+    audit_id=lambda draft: draft.id,
+)
 
 
 class DraftNotFound(LookupError):
@@ -67,15 +66,13 @@ def drafts_by(author: StaffUser) -> list[DisclosureDraft]:
 
 
 def drafts_awaiting_review() -> list[DisclosureDraft]:
-    return list(db.session.scalars(
-        select(DisclosureDraft).where(DisclosureDraft.state == "submitted").order_by(DisclosureDraft.updated_at)
-    ))
+    return REVIEW.awaiting()
 
 
 def may_read(draft: DisclosureDraft, staff: StaffUser) -> bool:
     """Authors read their own drafts; reviewers read what is submitted or they decided."""
     return draft.author_id == staff.id or (
-        staff.has_role(Role.REVIEWER) and (draft.state != "draft" or draft.reviewer_id == staff.id)
+        staff.has_role(Role.REVIEWER) and (draft.state != review.DRAFT or draft.reviewer_id == staff.id)
     )
 
 
@@ -136,9 +133,9 @@ def _parse_or_record(form: Mapping, correction: bool, author: StaffUser, action:
 
 
 def create_draft(form: Mapping, author: StaffUser) -> DisclosureDraft:
-    _require(author, Role.EDITOR, "draft_created")
+    REVIEW.require(author, Role.EDITOR, "draft_created")
     values = _parse_or_record(form, False, author, "draft_created")
-    draft = DisclosureDraft(author_id=author.id, state="draft", version=1, updated_at=utcnow(), **values)
+    draft = DisclosureDraft(author_id=author.id, state=review.DRAFT, version=1, updated_at=utcnow(), **values)
     db.session.add(draft)
     db.session.flush()
     audit.record(author, "draft_created", "draft", draft.id, detail=draft.slug)
@@ -151,7 +148,7 @@ def save_draft(draft_id: int, form: Mapping, author: StaffUser, expected_version
     if draft.is_correction:
         form = {**form, "slug": draft.slug}  # a permalink is a promise: a correction keeps the address
     values = _parse_or_record(form, draft.is_correction, author, "draft_saved", draft.id)
-    _claim(draft, expected_version, ("draft", "returned"), author, "draft_saved", **values)
+    REVIEW.claim(draft, expected_version, review.EDITABLE, author, "draft_saved", **values)
     audit.record(author, "draft_saved", "draft", draft.id, detail=draft.slug)
     db.session.commit()
     return draft
@@ -180,7 +177,7 @@ def add_attachment(draft_id: int, filename: str, data: bytes, title: str, author
     # Stored before the row: a file without a row is harmless (content-addressed, reused),
     # a row without its file would not be.
     sha256 = store.put(data)
-    _claim(draft, expected_version, ("draft", "returned"), author, "attachment_added")
+    REVIEW.claim(draft, expected_version, review.EDITABLE, author, "attachment_added")
     attachment = DraftAttachment(
         draft_id=draft.id, position=len(draft.attachments), title=title, filename=filename,
         media_type=media_type, size=len(data), sha256=sha256,
@@ -196,7 +193,7 @@ def remove_attachment(draft_id: int, attachment_id: int, author: StaffUser, expe
     attachment = next((a for a in draft.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise PublishingError("附件不存在。")
-    _claim(draft, expected_version, ("draft", "returned"), author, "attachment_removed")
+    REVIEW.claim(draft, expected_version, review.EDITABLE, author, "attachment_removed")
     db.session.delete(attachment)
     audit.record(author, "attachment_removed", "draft", draft.id, detail=attachment.filename)
     db.session.commit()
@@ -207,24 +204,23 @@ def submit_draft(draft_id: int, author: StaffUser, expected_version: int) -> Non
     if draft.is_correction and not draft.correction_reason:
         audit.record_now(author, "draft_submitted", "draft", draft.id, outcome="failed", detail="缺少更正原因")
         raise PublishingError("提交更正前请填写更正原因。", {"correction_reason": "请填写更正原因"})
-    _claim(draft, expected_version, ("draft", "returned"), author, "draft_submitted", state="submitted")
-    audit.record(author, "draft_submitted", "draft", draft.id, detail=draft.slug)
+    REVIEW.submit(draft, author, expected_version, detail=draft.slug)
     db.session.commit()
 
 
 def start_correction(slug: str, author: StaffUser) -> DisclosureDraft:
     """A draft holding a published disclosure's current text, to be corrected and reviewed."""
-    _require(author, Role.EDITOR, "correction_started")
+    REVIEW.require(author, Role.EDITOR, "correction_started")
     disclosure = services.get_disclosure(slug)
     if disclosure.is_withdrawn:
         raise PublishingError("已撤回的文件不能更正。")
     pending = db.session.scalar(select(DisclosureDraft).where(
-        DisclosureDraft.disclosure_id == disclosure.id, DisclosureDraft.state != "published"
+        DisclosureDraft.disclosure_id == disclosure.id, DisclosureDraft.state != review.PUBLISHED
     ))
     if pending is not None:
         raise PublishingError(f"该文件已有一份未完成的更正（草稿 {pending.id}），请先完成或在其上修改。")
     draft = DisclosureDraft(
-        disclosure_id=disclosure.id, base_revision=disclosure.revision, author_id=author.id, state="draft",
+        disclosure_id=disclosure.id, base_revision=disclosure.revision, author_id=author.id, state=review.DRAFT,
         version=1, updated_at=utcnow(),
         slug=disclosure.slug, title=disclosure.title, index_no=disclosure.index_no, doc_no=disclosure.doc_no,
         publisher=disclosure.publisher, written_on=disclosure.written_on, topic=disclosure.topic,
@@ -246,13 +242,8 @@ def start_correction(slug: str, author: StaffUser) -> DisclosureDraft:
 # --- review --------------------------------------------------------------------------------
 
 def return_draft(draft_id: int, reviewer: StaffUser, comment: str, expected_version: int) -> None:
-    draft = _reviewable_draft(draft_id, reviewer, "draft_returned")
-    comment = (comment or "").strip()
-    if not comment or len(comment) > MAX_REASON_CHARS:
-        raise PublishingError("退回时请写明需要修改的地方（最多 2000 个字符）。", {"comment": "请填写退回意见"})
-    _claim(draft, expected_version, ("submitted",), reviewer, "draft_returned",
-           state="returned", reviewer_id=reviewer.id, review_comment=comment)
-    audit.record(reviewer, "draft_returned", "draft", draft.id, detail=draft.slug)
+    draft = get_draft(draft_id)
+    REVIEW.return_to_author(draft, reviewer, comment, expected_version, detail=draft.slug)
     db.session.commit()
 
 
@@ -261,9 +252,8 @@ def approve_draft(draft_id: int, reviewer: StaffUser, expected_version: int, sto
 
     The draft is claimed by a conditional update, so of two reviewers approving at once one
     publishes and the other is told; the disclosure is written in the same transaction."""
-    draft = _reviewable_draft(draft_id, reviewer, "draft_approved")
-    _claim(draft, expected_version, ("submitted",), reviewer, "draft_approved",
-           state="published", reviewer_id=reviewer.id, review_comment="")
+    draft = get_draft(draft_id)
+    REVIEW.approve(draft, reviewer, expected_version)
     record = _draft_record(draft, store)
     try:
         if draft.is_correction:
@@ -287,7 +277,7 @@ def approve_draft(draft_id: int, reviewer: StaffUser, expected_version: int, sto
 
 def withdraw_disclosure(slug: str, reviewer: StaffUser, reason: str) -> Disclosure:
     """Take a disclosure off the lists, feed and search; its address answers 410 with the reason."""
-    _require(reviewer, Role.REVIEWER, "disclosure_withdrawn")
+    REVIEW.require(reviewer, Role.REVIEWER, "disclosure_withdrawn")
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON_CHARS:
         raise PublishingError("撤回时必须说明原因（最多 2000 个字符）。", {"reason": "请填写撤回原因"})
@@ -314,51 +304,11 @@ def withdraw_disclosure(slug: str, reviewer: StaffUser, reason: str) -> Disclosu
 
 # --- the rules -----------------------------------------------------------------------------
 
-def _require(staff: StaffUser, role: Role, action: str) -> None:
-    if not staff.has_role(role):
-        audit.record_now(staff, action, outcome="denied", detail=f"需要角色 {role.value}")
-        raise PublishingError("您没有执行此操作的权限。", status=403)
-
-
 def _own_editable_draft(draft_id: int, author: StaffUser, action: str) -> DisclosureDraft:
-    _require(author, Role.EDITOR, action)
+    REVIEW.require(author, Role.EDITOR, action)
     draft = get_draft(draft_id)
-    if draft.author_id != author.id:
-        audit.record_now(author, action, "draft", draft_id, outcome="denied", detail="不是作者")
-        raise PublishingError("只有草稿的作者可以修改它。", status=403)
-    if not draft.editable:
-        audit.record_now(author, action, "draft", draft_id, outcome="failed", detail=f"状态 {draft.state}")
-        raise PublishingError(f"草稿当前状态为“{draft.state_label}”，不能修改。", status=409)
+    REVIEW.check_author(draft, author, action)
     return draft
-
-
-def _reviewable_draft(draft_id: int, reviewer: StaffUser, action: str) -> DisclosureDraft:
-    _require(reviewer, Role.REVIEWER, action)
-    draft = get_draft(draft_id)
-    if draft.author_id == reviewer.id:
-        # The two-person rule: nothing is published by one person alone.
-        audit.record_now(reviewer, action, "draft", draft_id, outcome="denied", detail="审核自己的草稿")
-        raise PublishingError("不能审核自己撰写的草稿：发布需要另一位审核人批准。", status=403)
-    return draft
-
-
-def _claim(draft: DisclosureDraft, expected_version: int, states: tuple[str, ...], actor: StaffUser,
-           action: str, **values) -> None:
-    """Write `values` to the draft only if nobody changed it since `expected_version` was read."""
-    claimed = db.session.execute(
-        update(DisclosureDraft)
-        .where(DisclosureDraft.id == draft.id, DisclosureDraft.version == expected_version,
-               DisclosureDraft.state.in_(states))
-        .values(version=DisclosureDraft.version + 1, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
-    if not claimed:
-        db.session.rollback()
-        audit.record_now(actor, action, "draft", draft.id, outcome="failed", detail="草稿已被他人处理或修改")
-        raise PublishingError(
-            "这份草稿在您打开之后已被处理或修改（例如已提交、已发布或已退回）。请刷新页面查看最新状态。", status=409
-        )
-    db.session.refresh(draft)
 
 
 def _claim_revision(draft: DisclosureDraft) -> None:

@@ -64,6 +64,10 @@ class PublishedKind:
     home_order = profile_order = site_map_order = 50
     # Its files in content/ (portal.publication.content.ContentPart), or None.
     content = None
+    # Its two-person review (portal.review.Workflow) and the back-office page of its queue, or
+    # None for a kind published only from content/ (itself the reviewed format).
+    review = None
+    review_queue: str | None = None
 
     def documents(self, keys: Collection[str] | None = None) -> Iterable[SearchDocument]:
         """The search documents of these items, or of every published item (keys=None). One item

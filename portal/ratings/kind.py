@@ -66,6 +66,8 @@ class RatingKind(PublishedKind):
     profile_order = 20
     site_map_order = 20
     content = RatingContent()
+    review = services.REVIEW
+    review_queue = "admin.ratings_queue"
     home_section = staticmethod(views.home_section)
     profile_section = staticmethod(views.department_section)
 

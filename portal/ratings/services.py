@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from portal import publication
+from portal import publication, review
 from portal.staff import audit
 from portal.clock import today
 from portal.departments.models import Department
@@ -286,7 +286,7 @@ def add_version(delivery: Delivery, *, state: str, submitted_by=None) -> Edition
     version = EditionVersion(
         # Published in two steps: stored as "staging", then stamped (date, checksum) and
         # published, because a published row may never be updated afterwards.
-        edition_id=edition.id, number=number, state="submitted" if state == "submitted" else "staging",
+        edition_id=edition.id, number=number, state=review.SUBMITTED if state == review.SUBMITTED else "staging",
         title=spec.title, method=scoring.CURRENT_METHOD,
         period_start=spec.period_start, period_end=spec.period_end, evaluator=spec.evaluator,
         methodology=spec.methodology, comparability_note=spec.comparability_note,
@@ -312,54 +312,46 @@ def add_version(delivery: Delivery, *, state: str, submitted_by=None) -> Edition
     return version
 
 
-def _publish(version: EditionVersion, reviewer=None, published_on: dt.date | None = None) -> None:
-    """Date the publication and record the CSV's checksum, the figure journalists compare."""
+def _publish(version: EditionVersion, published_on: dt.date | None = None) -> None:
+    """Date the publication and record the CSV's checksum, the figure journalists compare
+    (a delivery from content/, which is itself the reviewed format)."""
     db.session.refresh(version)
     version.published_on = published_on or today()
     version.checksum = sha256(csv_bytes(version))
-    version.reviewed_by_id = reviewer.id if reviewer else None
-    version.state = "published"
+    version.state = review.PUBLISHED
+
+
+# An upload is submitted by an editor and published when a different reviewer approves it; a
+# returned version is final (a new upload is a new version), so its state alone settles a race.
+REVIEW = review.Workflow(
+    model=EditionVersion, audit_type="rating_edition", action_prefix="rating", noun="评价结果", authored="提交",
+    audit_id=lambda version: f"{version.edition.slug} v{version.number}",
+    author_column="submitted_by_id", reviewer_column="reviewed_by_id", version_column=None, updated_column=None,
+)
 
 
 def get_submitted(version_id: int) -> EditionVersion:
     version = db.session.get(EditionVersion, version_id)
-    if version is None or version.state not in ("submitted", "returned", "published"):
+    if version is None or version.state not in (review.SUBMITTED, review.RETURNED, review.PUBLISHED):
         raise EditionNotFound(version_id)
     return version
 
 
 def review_submitted(version_id: int, reviewer, approve: bool, comment: str = "") -> EditionVersion:
-    """A reviewer publishes a submitted version or returns it with a comment. The version is
-    claimed by a conditional update, so two reviewers at once cannot both act on it."""
+    """A reviewer publishes a submitted version or returns it with a comment (portal.review:
+    the two-person rule, one reviewer of two at once wins, every attempt in the audit log)."""
     version = get_submitted(version_id)
-    action = "rating_approved" if approve else "rating_returned"
-    where = f"{version.edition.slug} v{version.number}"
-    if version.submitted_by_id == reviewer.id:
-        audit.record_now(reviewer, action, "rating_edition", where, outcome="denied", detail="审核自己提交的结果")
-        raise RatingsError("不能审核自己提交的评价结果：发布需要另一位审核人批准。")
-    comment = (comment or "").strip()
-    if not approve and not comment:
-        raise RatingsError("退回时请写明原因。")
-    claimed = db.session.execute(
-        update(EditionVersion).where(EditionVersion.id == version.id, EditionVersion.state == "submitted")
-        .values(state="approving" if approve else "returned", review_comment=comment[:2000],
-                reviewed_by_id=reviewer.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
-    if not claimed:
-        db.session.rollback()
-        audit.record_now(reviewer, action, "rating_edition", where, outcome="failed", detail="已被他人处理")
-        raise RatingsError("该评价结果已被他人处理，请刷新页面。")
-    if approve:
-        current = version.edition.current
-        if current is not None and not version.correction_reason:
-            db.session.rollback()
-            raise RatingsError("该评价已发布过：更正版本须写明更正原因。")
-        _publish(version, reviewer)
-    audit.record(reviewer, action, "rating_edition", where)
+    if not approve:
+        REVIEW.return_to_author(version, reviewer, comment, None)
+        db.session.commit()
+        return version
+    if version.edition.current is not None and not version.correction_reason:
+        raise RatingsError("该评价已发布过：更正版本须写明更正原因。")
+    # Stamped in the claim itself: a published row is never updated afterwards (models.py).
+    REVIEW.approve(version, reviewer, None, published_on=today(), checksum=sha256(csv_bytes(version)))
+    audit.record(reviewer, "rating_approved", REVIEW.audit_type, REVIEW.audit_id(version))
     db.session.commit()
-    if approve:
-        publication.announce("rating", changed=[version.edition.slug])
+    publication.announce("rating", changed=[version.edition.slug])
     return version
 
 
@@ -407,5 +399,4 @@ def submit_upload(edition: bytes, sheet: bytes, editor) -> EditionVersion | None
 
 
 def submitted_versions() -> list[EditionVersion]:
-    return list(db.session.scalars(select(EditionVersion).where(EditionVersion.state == "submitted")
-                                   .order_by(EditionVersion.id)))
+    return REVIEW.awaiting()

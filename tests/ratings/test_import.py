@@ -255,6 +255,9 @@ def test_a_correction_is_a_new_version_reviewed_by_someone_else(published_app, t
     reviewer = signed_in(published_app, "reviewer")
     from tests.admin.conftest import post
 
+    # Every kind's review queue is on the reviewer's first page (from the registry).
+    dashboard = reviewer.get("/admin/").get_data(as_text=True)
+    assert "诚信评价：待审核 1 件" in dashboard and "政府信息公开：待审核 0 件" in dashboard
     response = post(reviewer, f"/admin/ratings/{version_id}/review", {"decision": "approve"})
     assert response.status_code == 303
     page = public.get("/ratings/2025/").get_data(as_text=True)

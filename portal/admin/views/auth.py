@@ -5,6 +5,7 @@ import time
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 
+from portal import publication
 from portal.staff import accounts, passwords, totp
 from portal.admin.access import SESSION_KEY, any_staff, bp, current_staff, public
 from portal.staff.models import Role
@@ -154,4 +155,8 @@ def dashboard():
         "admin/dashboard.html",
         my_drafts=publishing.drafts_by(staff) if staff.has_role(Role.EDITOR) else [],
         awaiting=publishing.drafts_awaiting_review() if staff.has_role(Role.REVIEWER) else [],
+        # Every kind's review queue, from the registry: a new kind's queue shows here by itself.
+        queues=[(kind.label, len(kind.review.awaiting()), kind.review_queue)
+                for kind in publication.kinds().values() if kind.review is not None]
+        if staff.has_role(Role.REVIEWER) else [],
     )

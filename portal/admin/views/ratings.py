@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal.admin.access import bp, current_staff, requires
-from portal.staff.models import Role
 from portal.ratings import services
+from portal.review import STATE_LABELS, ReviewRefused
+from portal.staff.models import Role
 
 
 @bp.get("/ratings")
@@ -47,7 +48,7 @@ def rating_version(version_id: int):
     except services.EditionNotFound:
         abort(404)
     return render_template("admin/rating_version.html", version=version, rows=services.results(version),
-                           changes=services.comparability_changes(version))
+                           changes=services.comparability_changes(version), review_states=STATE_LABELS)
 
 
 @bp.post("/ratings/<int:version_id>/review")
@@ -58,7 +59,7 @@ def review_rating(version_id: int):
         version = services.review_submitted(version_id, current_staff(), approve, request.form.get("comment", ""))
     except services.EditionNotFound:
         abort(404)
-    except services.RatingsError as exc:
+    except (services.RatingsError, ReviewRefused) as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.rating_version", version_id=version_id), 303)
     if approve:
