@@ -1,6 +1,7 @@
 """Fixtures: every app-level test runs once on SQLite and once on PostgreSQL."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import subprocess
@@ -57,10 +58,10 @@ def cheap_desk_key_derivation():
     yield real
 
 
-@pytest.fixture(scope="session")
-def postgres_schema_url():
-    """A private schema in the test database for this run, dropped at the end, so that parallel
-    runs (a developer and CI on one machine) never see each other's tables."""
+@contextlib.contextmanager
+def private_postgres_schema():
+    """A private schema in the test database, dropped afterwards, so that parallel runs (a
+    developer and CI on one machine) and shared fixtures never see each other's tables."""
     schema = f"test_{os.getpid()}_{secrets.token_hex(3)}"
     engine = create_engine(POSTGRES_URL)
     try:
@@ -71,10 +72,18 @@ def postgres_schema_url():
         if os.environ.get("REQUIRE_POSTGRES") or os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required here and unreachable: {exc}")
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url():
+    with private_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -84,38 +93,49 @@ def database_url(request, tmp_path):
     return request.getfixturevalue("postgres_schema_url")
 
 
+def settings_for_tests(database_url: str, folder: Path, **overrides) -> dict:
+    settings = {
+        "env": "testing",
+        "secret_key": "test-" + secrets.token_hex(16),
+        "database_url": database_url,
+        "files_dir": folder / "files",
+        "report_files_dir": folder / "report-files",
+        "receipt_pepper": "pepper-" + secrets.token_hex(16),
+        "search_index_dir": folder / "search_index",
+        "content_dir": CONTENT_DIR,
+        "public_base_url": "http://localhost",
+        "ratelimit_key_prefix": "test-" + secrets.token_hex(6),
+    }
+    return {**settings, **overrides}
+
+
+def _fresh_app(settings: dict):
+    app = create_app(settings)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def make_app(database_url, tmp_path):
     """Build an app on a fresh, empty database with test settings (overrides as keywords)."""
     created = []
 
     def factory(**overrides):
-        settings = {
-            "env": "testing",
-            "secret_key": "test-" + secrets.token_hex(16),
-            "database_url": database_url,
-            "files_dir": tmp_path / "files",
-            "report_files_dir": tmp_path / "report-files",
-            "receipt_pepper": "pepper-" + secrets.token_hex(16),
-            "search_index_dir": tmp_path / "search_index",
-            "content_dir": CONTENT_DIR,
-            "public_base_url": "http://localhost",
-            "ratelimit_key_prefix": "test-" + secrets.token_hex(6),
-        }
-        settings.update(overrides)
-        app = create_app(settings)
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
-        created.append(app)
-        return app
+        created.append(_fresh_app(settings_for_tests(database_url, tmp_path, **overrides)))
+        return created[-1]
 
     yield factory
     for app in created:
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+        _dispose(app)
 
 
 @pytest.fixture
@@ -145,3 +165,27 @@ def published_app(app):
 @pytest.fixture
 def published_client(published_app):
     return published_app.test_client()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request, tmp_path_factory):
+    """The app with the shipped content/ imported, built once per test module and database for
+    the tests that only read (GET pages, downloads, the API). A test that writes anything — a
+    row, a file, the index, a rate-limit count it then relies on — uses published_app instead."""
+    folder = tmp_path_factory.mktemp("site")
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{folder / 'portal.sqlite3'}"
+        else:
+            url = stack.enter_context(private_postgres_schema())
+        app = _fresh_app(settings_for_tests(url, folder))
+        with app.app_context():
+            report = import_content(CONTENT_DIR, file_store())
+            assert not report.problems, [str(p) for p in report.problems]
+        yield app
+        _dispose(app)
+
+
+@pytest.fixture
+def site_client(site):
+    return site.test_client()

@@ -249,11 +249,12 @@ class SearchIndex:
     # writing
 
     @contextlib.contextmanager
-    def _write_lock(self, timeout: float = WRITE_TIMEOUT_SECONDS) -> Iterator[None]:
-        """One writer at a time across processes; give up after `timeout` seconds."""
+    def _write_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """One writer at a time across processes; give up after `timeout` seconds (by default
+        WRITE_TIMEOUT_SECONDS, read when called so that a test may shorten it)."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / "write.lock", "a") as handle:
-            deadline = time.monotonic() + timeout
+            deadline = time.monotonic() + (WRITE_TIMEOUT_SECONDS if timeout is None else timeout)
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

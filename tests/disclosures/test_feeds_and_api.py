@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 import feedparser
 
 
-def test_atom_feed_is_valid_and_lists_every_disclosure(published_client):
-    response = published_client.get("/disclosures.atom")
+def test_atom_feed_is_valid_and_lists_every_disclosure(site_client):
+    response = site_client.get("/disclosures.atom")
     assert response.status_code == 200
     assert response.mimetype == "application/atom+xml"
     feed = feedparser.parse(response.get_data())
@@ -22,8 +22,8 @@ def test_atom_feed_is_valid_and_lists_every_disclosure(published_client):
     assert feed.entries[0].published >= feed.entries[-1].published
 
 
-def test_api_list_mirrors_the_catalogue_with_filters(published_client):
-    data = published_client.get("/api/v1/disclosures?topic=政务诚信").get_json()
+def test_api_list_mirrors_the_catalogue_with_filters(site_client):
+    data = site_client.get("/api/v1/disclosures?topic=政务诚信").get_json()
     assert data["total"] == 3 and data["page"] == 1
     assert {item["topic"] for item in data["items"]} == {"政务诚信"}
     plan = next(item for item in data["items"] if item["slug"] == "2020-integrity-plan")
@@ -32,25 +32,25 @@ def test_api_list_mirrors_the_catalogue_with_filters(published_client):
     assert [d["name"] for d in plan["departments"]][0] == "办公室"
 
 
-def test_api_detail_has_body_and_attachments(published_client):
-    data = published_client.get("/api/v1/disclosures/demo-2025-emergency-supplies").get_json()
+def test_api_detail_has_body_and_attachments(site_client):
+    data = site_client.get("/api/v1/disclosures/demo-2025-emergency-supplies").get_json()
     assert data["body_markdown"].startswith("为做好自然灾害")
     (attachment,) = data["attachments"]
     assert attachment["media_type"] == "text/csv" and len(attachment["sha256"]) == 64
-    assert published_client.get(attachment["url"]).status_code == 200
+    assert site_client.get(attachment["url"]).status_code == 200
 
 
-def test_api_errors_are_json(published_client):
-    response = published_client.get("/api/v1/disclosures/nope")
+def test_api_errors_are_json(site_client):
+    response = site_client.get("/api/v1/disclosures/nope")
     assert response.status_code == 404
     assert response.get_json()["error"]["status"] == 404
-    response = published_client.get("/api/v1/disclosures?page=-1")
+    response = site_client.get("/api/v1/disclosures?page=-1")
     assert response.status_code == 400
     assert "页码" in response.get_json()["error"]["message"]
 
 
-def test_sitemap_lists_every_public_page(published_client):
-    response = published_client.get("/sitemap.xml")
+def test_sitemap_lists_every_public_page(site_client):
+    response = site_client.get("/sitemap.xml")
     root = ET.fromstring(response.get_data())
     namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locations = [loc.text for loc in root.findall("s:url/s:loc", namespace)]
