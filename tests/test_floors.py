@@ -137,3 +137,28 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_circle_finder_finds_circles(broken):
     assert _cycles(broken)
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+def _whoosh_imports(module: str) -> list[str]:
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if alias.name.split(".")[0] == "whoosh"]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "whoosh":
+            found += [f"{node.module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def test_only_search_imports_whoosh_and_only_its_storage_reaches_inside():
+    internals = ("whoosh.codec", "whoosh.writing", "whoosh.reading", "whoosh.matching", "whoosh.filedb")
+    outside_search, internal_outside_storage = [], []
+    for module in MODULES:
+        for name in _whoosh_imports(module):
+            if not _within(module, ("portal.search",)):
+                outside_search.append((module, name))
+            elif not _within(module, ("portal.search.storage",)) and (
+                    name.startswith(internals) or name.rpartition(".")[2].startswith("_")):
+                internal_outside_storage.append((module, name))
+    assert outside_search == []
+    assert internal_outside_storage == []

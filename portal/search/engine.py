@@ -28,9 +28,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
-from portal.search.codec import FastCodec
-from portal.search.docsets import FacetTable, QueryReader
-from portal.search.pool import TermPoolSegmentWriter, build_in_parallel
+from portal.search.storage.codec import FastCodec
+from portal.search.storage.docsets import FacetTable, QueryReader
+from portal.search.storage.pool import TermPoolSegmentWriter, build_in_parallel
 from portal.search.documents import SearchDocument
 from portal.search.query import HEAD_FIELDS, WORD_FIELDS, ParsedQuery, any_role, build_query, parse_query
 from portal.search.schema import build_schema, document_fields

@@ -39,7 +39,7 @@ def test_every_way_of_writing_gives_the_same_postings(search_app, tmp_path, monk
     SearchIndex(tmp_path / "one").rebuild(documents)
     SearchIndex(tmp_path / "parallel").rebuild(documents, processes=2)
     # A pool of 256 postings spills about ten runs, merged back term by term.
-    from portal.search import pool
+    from portal.search.storage import pool
 
     monkeypatch.setattr(pool, "_BYTES_PER_POSTING", 2**20)
     runs = []

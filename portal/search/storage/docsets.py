@@ -24,7 +24,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-from portal.search.codec import _BYTE_TO_LENGTH
+from portal.search.storage.codec import _BYTE_TO_LENGTH
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 # An optional phrase bonus is checked only when this few documents hold all its words.
