@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flask import url_for
 
-from portal.content.loader import DEPARTMENTS_FILE, dump_yaml, read_departments
-from portal.content.records import Problem
+from portal.content.files import Problem, dump_yaml
+from portal.departments.content import DEPARTMENTS_FILE, read_departments
 from portal.departments import services
 from portal.departments.models import Department
 from portal.publication import PublishedKind

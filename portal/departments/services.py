@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.content.records import DepartmentRecord
+from portal.departments.content import DepartmentRecord
 from portal.departments.models import Department
 from portal.extensions import db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 
-from portal.disclosures.models import DISCLOSURE_MODE_LABELS, VALIDITY_LABELS
+from portal.disclosures.vocabulary import MODE_LABELS, VALIDITY_LABELS
 
 MAX_DIFF_LINES = 200
 FIELD_LABELS = {
@@ -29,7 +29,7 @@ def display_values(values: dict) -> dict[str, str]:
     for field in FIELD_LABELS:
         value = values.get(field)
         if field == "disclosure_mode":
-            value = DISCLOSURE_MODE_LABELS.get(value, value)
+            value = MODE_LABELS.get(value, value)
         elif field == "validity":
             value = VALIDITY_LABELS.get(value, value)
         elif field == "demo":

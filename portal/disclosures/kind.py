@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import url_for
 from sqlalchemy import select
 
-from portal.content.loader import DISCLOSURES_DIR, dump_yaml, read_disclosures
-from portal.content.records import DISCLOSURE_MODES, VALIDITIES, DisclosureRecord, Problem
+from portal.content.files import Problem
+from portal.disclosures.content import DISCLOSURES_DIR, disclosure_file, read_disclosures
 from portal.disclosures import KIND, publishing, services
 from portal.disclosures.models import Disclosure
 from portal.extensions import db
@@ -48,31 +48,9 @@ class DisclosureContent:
                 (target / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(attachment.source, target / relative)
                 attachments.append({"file": relative.as_posix(), "title": attachment.title})
-            path.write_text(_disclosure_file(record, attachments), encoding="utf-8")
+            path.write_text(disclosure_file(record, attachments), encoding="utf-8")
             count += 1
         return count
-
-
-def _disclosure_file(record: DisclosureRecord, attachments: list[dict]) -> str:
-    mode_labels = {code: label for label, code in DISCLOSURE_MODES.items()}
-    validity_labels = {code: label for label, code in VALIDITIES.items()}
-    front = {
-        "slug": record.slug,
-        "title": record.title,
-        "index_no": record.index_no,
-        "doc_no": record.doc_no,
-        "publisher": record.publisher,
-        "written_on": record.written_on,
-        "published_on": record.published_on,
-        "topic": record.topic,
-        "disclosure_mode": mode_labels[record.disclosure_mode],
-        "validity": validity_labels[record.validity],
-        "departments": list(record.departments),
-        "attachments": attachments,
-        "demo": record.demo,
-    }
-    front = {key: value for key, value in front.items() if value not in (None, [], False)}
-    return f"---\n{dump_yaml(front)}---\n\n{record.body}"
 
 
 class DisclosureKind(PublishedKind):

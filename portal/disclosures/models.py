@@ -7,10 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.departments.models import Department
 from portal import review
+from portal.disclosures.vocabulary import MODE_LABELS, VALIDITY_LABELS
 from portal.extensions import db
 
-DISCLOSURE_MODE_LABELS = {"proactive": "主动公开", "on_request": "依申请公开"}
-VALIDITY_LABELS = {"valid": "有效", "expired": "失效", "repealed": "废止"}
 
 # The responsible departments (责任科室) of a disclosure.
 disclosure_departments = Table(
@@ -61,7 +60,7 @@ class Disclosure(db.Model):
 
     @property
     def disclosure_mode_label(self) -> str:
-        return DISCLOSURE_MODE_LABELS[self.disclosure_mode]
+        return MODE_LABELS[self.disclosure_mode]
 
     @property
     def validity_label(self) -> str:

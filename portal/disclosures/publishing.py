@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from portal import publication, review
 from portal.staff import audit
 from portal.staff.models import Role, StaffUser
-from portal.content.loader import check_disclosure_fields
-from portal.content.records import DISCLOSURE_MODES, VALIDITIES, AttachmentRecord, DisclosureRecord
+from portal.disclosures.content import AttachmentRecord, DisclosureRecord, check_disclosure_fields
+from portal.disclosures.vocabulary import MODE_LABELS, VALIDITY_LABELS
 from portal.departments.models import Department
 from portal.disclosures import services
 from portal.clock import today, utcnow
@@ -80,13 +80,11 @@ def draft_form_values(draft: DisclosureDraft | None) -> dict:
     """The values a draft form starts with: a new draft's defaults, or the draft's."""
     if draft is None:
         return {"publisher": "梅州市应急管理局", "disclosure_mode": "主动公开", "validity": "有效", "departments": []}
-    mode_labels = {code: label for label, code in DISCLOSURE_MODES.items()}
-    validity_labels = {code: label for label, code in VALIDITIES.items()}
     return {
         "slug": draft.slug, "title": draft.title, "index_no": draft.index_no, "doc_no": draft.doc_no or "",
         "publisher": draft.publisher, "written_on": draft.written_on.isoformat() if draft.written_on else "",
-        "topic": draft.topic, "disclosure_mode": mode_labels[draft.disclosure_mode],
-        "validity": validity_labels[draft.validity], "departments": list(draft.departments),
+        "topic": draft.topic, "disclosure_mode": MODE_LABELS[draft.disclosure_mode],
+        "validity": VALIDITY_LABELS[draft.validity], "departments": list(draft.departments),
         "body": draft.body, "correction_reason": draft.correction_reason, "redaction": draft.redaction,
     }
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy import Select, extract, func, select
 
 from portal.clock import today
-from portal.content.records import AttachmentRecord, DisclosureRecord
+from portal.disclosures.content import AttachmentRecord, DisclosureRecord
 from portal.departments.models import Department
 from portal.disclosures.history import describe_changes
 from portal.disclosures.models import Attachment, Disclosure, DisclosureRevision, disclosure_departments

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import publication
-from portal.content.records import Problem
+from portal.content.files import Problem
 from portal.extensions import db
 from portal.files import FileStore
 

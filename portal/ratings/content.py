@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from portal.content.loader import Field, FieldError, bool_field, date_field, load_yaml, parse_mapping, slug_field, text_field
-from portal.content.records import Problem
+from portal.content.fields import Field, FieldError, bool_field, date_field, parse_mapping, slug_field, text_field
+from portal.content.files import Problem, read_yaml
 from portal.departments.models import Department
 from portal.disclosures.models import Disclosure
 from portal.extensions import db
@@ -90,11 +90,7 @@ def read_honor_roll(path: Path, departments: set[str], disclosures: set[str]) ->
     if not path.exists():
         return [], []
     problems: list[Problem] = []
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [Problem(path, 1, "文件不是 UTF-8 编码")]
-    node, data = load_yaml(text, path, 1, problems)
+    node, data = read_yaml(path, problems)
     if node is None:
         return [], problems
     if not isinstance(node, yaml.SequenceNode):

@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from portal.clock import today
-from portal.content.loader import Field, FieldError, bool_field, date_field, load_yaml, parse_mapping, slug_field, text_field
-from portal.content.records import Problem
+from portal.content.fields import Field, FieldError, bool_field, date_field, parse_mapping, slug_field, text_field
+from portal.content.files import Problem, decode_sheet, read_yaml
 from portal.ratings.scoring import BandSpec, IndicatorSpec
 
 MAX_SHEET_BYTES = 2 * 1024 * 1024  # six departments' scores take a few hundred bytes
@@ -101,11 +101,7 @@ BAND_FIELDS = {"name": Field(text_field(20)), "minimum": Field(_number)}
 
 def read_edition(path: Path) -> tuple[EditionSpec | None, list[Problem]]:
     problems: list[Problem] = []
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None, [Problem(path, 1, "文件不是 UTF-8 编码 (the edition file must be UTF-8)")]
-    node, data = load_yaml(text, path, 1, problems)
+    node, data = read_yaml(path, problems)
     if node is None:
         return None, problems
     if not isinstance(node, yaml.MappingNode):
@@ -176,21 +172,6 @@ def _check_bands(bands: list[dict], path: Path, line: int, problems: list[Proble
         problems.append(Problem(path, line, "分数线不能超过 100 (a minimum above 100)"))
     for band in bands:
         band.pop("_line")
-
-
-def decode_sheet(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else GBK/GB18030; raise ValueError naming the problem."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ValueError(f"第 {line} 行：无法识别的文字编码，请另存为 UTF-8 或 GBK 编码的 CSV") from exc
 
 
 def read_scores(path: Path, spec: EditionSpec, departments: dict[str, str]) -> tuple[ScoreSheet | None, list[Problem]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import url_for
 
-from portal.content.records import Problem
+from portal.content.files import Problem
 from portal.publication import PublishedKind
 from portal.publication.content import ImportRun, Known
 from portal.ratings import content, services, views

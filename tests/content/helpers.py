@@ -1,7 +1,11 @@
 """Write small content directories for tests."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+
+from portal.departments.content import DEPARTMENTS_FILE, read_departments
+from portal.disclosures.content import read_disclosures
 
 DEPARTMENTS = """\
 - slug: office
@@ -41,3 +45,19 @@ def write_content(root: Path, files: dict[str, str | bytes], departments: str | 
         else:
             path.write_text(data, encoding="utf-8")
     return root
+
+
+@dataclasses.dataclass
+class ContentRead:
+    departments: list
+    disclosures: list
+    all_problems: list
+
+
+def read_content_dir(root: Path) -> ContentRead:
+    """The departments and disclosures of a content directory as `content check` reads them,
+    without a database: departments.yaml, then the disclosures checked against it."""
+    path = root / DEPARTMENTS_FILE
+    departments, problems = read_departments(path) if path.exists() else ([], [])
+    disclosures, disclosure_problems = read_disclosures(root, {d.slug for d in departments})
+    return ContentRead(departments, disclosures, problems + disclosure_problems)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.content.loader import read_content_dir
+from tests.content.helpers import read_content_dir
 from tests.conftest import CONTENT_DIR
 from tests.content.helpers import front_matter, write_content
 

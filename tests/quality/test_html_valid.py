@@ -12,7 +12,7 @@ import pytest
 
 from portal.staff import accounts
 from portal.staff.models import Role
-from portal.content.records import DisclosureRecord
+from portal.disclosures.content import DisclosureRecord
 from portal.disclosures import publishing
 from portal.disclosures.services import upsert_disclosure
 from portal.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from portal.content.loader import read_content_dir
+from tests.content.helpers import read_content_dir
 from portal.search.analysis import highlight, normalise, segmenter
 from portal.search.query import parse_query
 from tests.conftest import CONTENT_DIR

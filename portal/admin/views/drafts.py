@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from portal.admin.access import bp, current_staff, requires
 from portal.admin.views.forms import submitted_version
 from portal.staff.models import Role
-from portal.content.records import DISCLOSURE_MODES, VALIDITIES
+from portal.disclosures.vocabulary import DISCLOSURE_MODES, VALIDITIES
 from portal.departments.services import list_departments
 from portal.disclosures import publishing, services
 from portal.disclosures.publishing import PublishingError
