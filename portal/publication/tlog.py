@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""A transparency log's proofs and signatures, by the public standards, in one file.
+
+This file is both the portal's implementation and the verifier a reader downloads from /log/
+(as verify_publication.py): the standard library and PyNaCl (Ed25519) only, no portal import.
+
+- RFC 6962 / RFC 9162 Merkle trees: leaf = SHA-256(0x00 ‖ leaf), node = SHA-256(0x01 ‖ left ‖ right),
+  inclusion and consistency proofs.
+- C2SP tlog-checkpoint: "<origin>\\n<size>\\n<base64 root>\\n" (and extension lines).
+- C2SP signed-note with Ed25519: signature lines "— <name> <base64(key id ‖ signature)>", key id =
+  the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key); verifier keys as
+  "<name>+<hex key id>+<base64(0x01 ‖ public key)>".
+- C2SP tlog-tiles: tiles of 256 hashes, paths like tile/0/x001/234 and tile/entries/005.p/17,
+  entry bundles of (big-endian uint16 length ‖ bytes).
+
+As a command (python3 verify_publication.py --help): checks that a downloaded item is in the
+log, and that a newer checkpoint extends an older one, from files saved earlier or from the site.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+from collections.abc import Sequence
+
+TILE_WIDTH = 256
+HASH_SIZE = 32
+ED25519 = 0x01
+EM_DASH = "\u2014"
+
+
+# --- RFC 6962 hashing and proofs -----------------------------------------------------------
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1): where RFC 6962 splits a tree."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def root(hashes: Sequence[bytes]) -> bytes:
+    """The Merkle tree hash of leaf hashes (RFC 6962 MTH); the empty tree is SHA-256("")."""
+    n = len(hashes)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return hashes[0]
+    k = _split(n)
+    return node_hash(root(hashes[:k]), root(hashes[k:]))
+
+
+def inclusion_proof(hashes: Sequence[bytes], index: int) -> list[bytes]:
+    """The audit path of leaf `index` in the tree of `hashes` (RFC 6962 PATH)."""
+    n = len(hashes)
+    if not 0 <= index < n:
+        raise ValueError(f"leaf {index} is not in a tree of {n}")
+    if n == 1:
+        return []
+    k = _split(n)
+    if index < k:
+        return inclusion_proof(hashes[:k], index) + [root(hashes[k:])]
+    return inclusion_proof(hashes[k:], index - k) + [root(hashes[:k])]
+
+
+def consistency_proof(hashes: Sequence[bytes], old_size: int) -> list[bytes]:
+    """The proof that the tree of the first `old_size` hashes is a prefix of this one (RFC 6962 PROOF)."""
+    if not 0 < old_size <= len(hashes):
+        raise ValueError(f"no consistency proof from {old_size} to {len(hashes)}")
+    return _subproof(old_size, hashes, True)
+
+
+def _subproof(m: int, hashes: Sequence[bytes], complete: bool) -> list[bytes]:
+    n = len(hashes)
+    if m == n:
+        return [] if complete else [root(hashes)]
+    k = _split(n)
+    if m <= k:
+        return _subproof(m, hashes[:k], complete) + [root(hashes[k:])]
+    return _subproof(m - k, hashes[k:], False) + [root(hashes[:k])]
+
+
+def root_from_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
+    """The root an inclusion proof leads to (RFC 9162 §2.1.3.2); raise ValueError if malformed."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of {size}")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise ValueError("the proof is longer than the tree is deep")
+        if fn % 2 == 1 or fn == sn:
+            r = node_hash(p, r)
+            if fn % 2 == 0:
+                while fn % 2 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ValueError("the proof is shorter than the tree is deep")
+    return r
+
+
+def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes) -> bool:
+    try:
+        return root_from_inclusion(leaf, index, size, proof) == expected_root
+    except ValueError:
+        return False
+
+
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
+                       proof: Sequence[bytes]) -> bool:
+    """RFC 9162 §2.1.4.2: does the tree of new_size extend the tree of old_size?"""
+    if old_size == new_size:
+        return old_root == new_root and not proof
+    if old_size == 0:
+        return not proof  # the empty tree is a prefix of every tree
+    if not 0 < old_size < new_size or not proof:
+        return False
+    proof = list(proof)
+    if old_size & (old_size - 1) == 0:  # a power of two: the old root is the first node
+        proof = [old_root] + proof
+    fn, sn = old_size - 1, new_size - 1
+    while fn % 2 == 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if fn % 2 == 0:
+                while fn % 2 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+# --- C2SP tlog-checkpoint ------------------------------------------------------------------
+
+def checkpoint_body(origin: str, size: int, tree_root: bytes, extensions: Sequence[str] = ()) -> str:
+    if not origin or "\n" in origin:
+        raise ValueError("a checkpoint's origin is one non-empty line")
+    lines = [origin, str(size), base64.b64encode(tree_root).decode()] + list(extensions)
+    return "\n".join(lines) + "\n"
+
+
+def parse_checkpoint(body: str) -> tuple[str, int, bytes, list[str]]:
+    """(origin, size, root, extension lines) of a checkpoint's body; raise ValueError."""
+    if not body.endswith("\n"):
+        raise ValueError("a checkpoint ends with a newline")
+    lines = body[:-1].split("\n")
+    if len(lines) < 3 or not lines[0]:
+        raise ValueError("a checkpoint has an origin, a size and a root hash")
+    origin, size_text, root_text = lines[:3]
+    if not size_text.isdigit() or (size_text.startswith("0") and size_text != "0"):
+        raise ValueError(f"bad tree size {size_text!r}")
+    tree_root = base64.b64decode(root_text, validate=True)
+    if len(tree_root) != HASH_SIZE:
+        raise ValueError("the root hash is not 32 bytes")
+    return origin, int(size_text), tree_root, lines[3:]
+
+
+# --- C2SP signed-note (Ed25519) ------------------------------------------------------------
+
+def key_id(name: str, public_key: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+
+
+def _check_name(name: str) -> None:
+    if not name or any(ch in name for ch in "+ \n") or not name.isprintable():
+        raise ValueError(f"bad key name {name!r}")
+
+
+def verifier_key(name: str, public_key: bytes) -> str:
+    """The note-format verifier key a reader pins: name+keyid+base64(0x01 ‖ public key)."""
+    _check_name(name)
+    return f"{name}+{key_id(name, public_key).hex()}+{base64.b64encode(bytes([ED25519]) + public_key).decode()}"
+
+
+def signer_key(name: str, seed: bytes) -> str:
+    """The private key in the note format (PRIVATE+KEY+name+keyid+base64(0x01 ‖ seed))."""
+    from nacl.signing import SigningKey
+
+    public = bytes(SigningKey(seed).verify_key)
+    return f"PRIVATE+KEY+{name}+{key_id(name, public).hex()}+{base64.b64encode(bytes([ED25519]) + seed).decode()}"
+
+
+def parse_verifier_key(text: str) -> tuple[str, bytes, bytes]:
+    """(name, key id, public key) of a verifier key; raise ValueError."""
+    name, _, rest = text.strip().partition("+")
+    id_hex, _, key_text = rest.partition("+")
+    _check_name(name)
+    raw = base64.b64decode(key_text, validate=True)
+    if len(id_hex) != 8 or len(raw) != 33 or raw[0] != ED25519:
+        raise ValueError("not an Ed25519 verifier key")
+    public = raw[1:]
+    if key_id(name, public).hex() != id_hex:
+        raise ValueError("the key id does not match the key")
+    return name, bytes.fromhex(id_hex), public
+
+
+def parse_signer_key(text: str) -> tuple[str, bytes]:
+    """(name, seed) of a PRIVATE+KEY string; raise ValueError."""
+    parts = text.strip().split("+", 4)
+    if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+        raise ValueError("not a signer key")
+    name, id_hex, key_text = parts[2:]
+    raw = base64.b64decode(key_text, validate=True)
+    if len(raw) != 33 or raw[0] != ED25519:
+        raise ValueError("not an Ed25519 signer key")
+    if signer_key(name, raw[1:]).split("+")[3] != id_hex:
+        raise ValueError("the key id does not match the key")
+    return name, raw[1:]
+
+
+def sign_note(text: str, name: str, seed: bytes) -> str:
+    """`text` (ending in a newline) signed by the key: the text, a blank line, the signature."""
+    from nacl.signing import SigningKey
+
+    if not text.endswith("\n"):
+        raise ValueError("a note's text ends with a newline")
+    signing = SigningKey(seed)
+    signature = signing.sign(text.encode()).signature
+    blob = base64.b64encode(key_id(name, bytes(signing.verify_key)) + signature).decode()
+    return f"{text}\n{EM_DASH} {name} {blob}\n"
+
+
+def split_note(note: str) -> tuple[str, list[tuple[str, bytes, bytes]]]:
+    """(text, [(name, key id, signature)]) of a signed note; raise ValueError if malformed."""
+    cut = note.rfind("\n\n")
+    if cut == -1 or not note.endswith("\n"):
+        raise ValueError("a signed note is text, a blank line and signature lines")
+    text, signature_block = note[: cut + 1], note[cut + 2:]
+    signatures = []
+    for line in signature_block[:-1].split("\n"):
+        prefix = f"{EM_DASH} "
+        if not line.startswith(prefix):
+            raise ValueError(f"not a signature line: {line!r}")
+        name, _, blob_text = line[len(prefix):].rpartition(" ")
+        blob = base64.b64decode(blob_text, validate=True)
+        if len(blob) < 5:
+            raise ValueError("a signature is too short")
+        signatures.append((name, blob[:4], blob[4:]))
+    return text, signatures
+
+
+def verify_note(note: str, verifier: str) -> str:
+    """The note's text if `verifier` (a verifier key) signed it; raise ValueError saying why not."""
+    from nacl.exceptions import BadSignatureError
+    from nacl.signing import VerifyKey
+
+    name, wanted_id, public = parse_verifier_key(verifier)
+    text, signatures = split_note(note)
+    for signer, id_bytes, signature in signatures:
+        if signer == name and id_bytes == wanted_id:
+            try:
+                VerifyKey(public).verify(text.encode(), signature)
+            except BadSignatureError:
+                raise ValueError(f"the signature of {name} does not verify: the note was altered") from None
+            return text
+    raise ValueError(f"the note carries no signature by {name} (key {wanted_id.hex()})")
+
+
+# --- C2SP tlog-tiles -----------------------------------------------------------------------
+
+def tile_index_path(n: int) -> str:
+    """A tile index as path elements: 1234067 → x001/x234/067."""
+    digits = f"{n:03d}"
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i:i + 3] for i in range(0, len(digits), 3)]
+    return "/".join([f"x{group}" for group in groups[:-1]] + [groups[-1]])
+
+
+def tile_path(level: int | str, n: int, width: int = TILE_WIDTH) -> str:
+    """tile/<L>/<N>[.p/<W>], or tile/entries/<N>[.p/<W>] for level "entries"."""
+    partial = f".p/{width}" if width < TILE_WIDTH else ""
+    return f"tile/{level}/{tile_index_path(n)}{partial}"
+
+
+def parse_tile_index(path: str) -> int:
+    """The number of x001/x234/067 (strict: the form tile_index_path writes, nothing else)."""
+    parts = path.split("/")
+    if not parts or any(len(p) != (4 if i < len(parts) - 1 else 3) for i, p in enumerate(parts)):
+        raise ValueError("bad tile index")
+    if any(not p.startswith("x") for p in parts[:-1]):
+        raise ValueError("bad tile index")
+    digits = "".join(p.lstrip("x") for p in parts)
+    if not digits.isdigit():
+        raise ValueError("bad tile index")
+    n = int(digits)
+    if tile_index_path(n) != path:
+        raise ValueError("bad tile index")
+    return n
+
+
+def entry_bundle(entries: Sequence[bytes]) -> bytes:
+    out = bytearray()
+    for entry in entries:
+        if len(entry) > 0xFFFF:
+            raise ValueError("an entry is longer than 65535 bytes")
+        out += struct.pack(">H", len(entry)) + entry
+    return bytes(out)
+
+
+def parse_entry_bundle(data: bytes) -> list[bytes]:
+    entries, offset = [], 0
+    while offset < len(data):
+        if offset + 2 > len(data):
+            raise ValueError("a truncated entry bundle")
+        (length,) = struct.unpack_from(">H", data, offset)
+        offset += 2
+        if offset + length > len(data):
+            raise ValueError("a truncated entry bundle")
+        entries.append(data[offset:offset + length])
+        offset += length
+    return entries
+
+
+def tile_hashes(leaf_hashes: Sequence[bytes], level: int, n: int, tree_size: int) -> list[bytes]:
+    """The hashes tile (level, n) holds in a tree of `tree_size` leaves: at level L, each is
+    the root of a complete subtree of 256^L leaves (a partial tile has fewer than 256)."""
+    span = TILE_WIDTH ** level
+    first = n * TILE_WIDTH
+    count = min(TILE_WIDTH, tree_size // span - first)
+    if count <= 0:
+        raise ValueError("no such tile in a tree of this size")
+    return [root(leaf_hashes[(first + i) * span:(first + i + 1) * span]) for i in range(count)]
