@@ -68,14 +68,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 # The features, in the order their parts appear and their content/ files are read: a kind
 # comes after the kinds it refers to. Adding a feature (a published kind) is one line here.
-FEATURES = ("web", "admin", "departments", "disclosures", "search", "ratings", "reports")
+FEATURES = ("publication", "web", "admin", "departments", "disclosures", "search", "ratings", "reports")
 
 
 def register_features(app: Flask) -> None:
     import importlib
 
-    from portal.publication.commands import content_cli
-
     for name in FEATURES:
         importlib.import_module(f"portal.{name}").init_app(app)
-    app.cli.add_command(content_cli)

@@ -70,6 +70,9 @@ class Settings:
     # How many reverse proxies in front of the portal set X-Forwarded-For/-Proto (Werkzeug's
     # ProxyFix): 0 (default) trusts no such header, 1 for the documented nginx.
     trusted_proxies: int = 0
+    # The publication log's Ed25519 signing key (`flask log init-key` writes it, mode 0600).
+    # Outside the database, so a database dump cannot sign a rewritten history.
+    log_key_file: Path = INSTANCE_DIR / "publication-log.key"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -99,6 +102,7 @@ class Settings:
             "SEARCH_INDEX_DIR": "search_index_dir",
             "FILES_DIR": "files_dir",
             "REPORT_FILES_DIR": "report_files_dir",
+            "LOG_KEY_FILE": "log_key_file",
         }.items():
             if environ.get(var):
                 values[field] = Path(environ[var]).resolve()

@@ -11,6 +11,8 @@ import logging
 import multiprocessing
 import os
 import re
+import subprocess
+import sys
 
 from gunicorn.glogging import Logger
 
@@ -69,6 +71,11 @@ def when_ready(server):
     if workers > 1 and os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
         server.log.warning("RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts rate limits "
                            "on its own; set it to redis://… so that limits are one count", workers)
+    # The publication log's self-audit once at start-up, in a process of its own so that it
+    # delays nothing (cron runs it too): any mismatch goes to this log and onto the item's page.
+    if os.environ.get("PORTAL_LOG_AUDIT_AT_START", "1") != "0":
+        subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "log", "verify"],
+                         stdout=subprocess.DEVNULL, start_new_session=True)
 
 
 def post_worker_init(worker):

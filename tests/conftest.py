@@ -105,6 +105,7 @@ def settings_for_tests(database_url: str, folder: Path, **overrides) -> dict:
         "content_dir": CONTENT_DIR,
         "public_base_url": "http://localhost",
         "ratelimit_key_prefix": "test-" + secrets.token_hex(6),
+        "log_key_file": folder / "publication-log.key",  # none unless a test makes one
     }
     return {**settings, **overrides}
 

@@ -74,6 +74,11 @@ class DisclosureKind(PublishedKind):
     def url(self, key: str, external: bool = False) -> str:
         return url_for("disclosures.detail", slug=key, _external=external)
 
+    def published_bytes(self):
+        for disclosure in db.session.scalars(select(Disclosure).order_by(Disclosure.id)):
+            yield (disclosure.slug, disclosure.revision, services.source_bytes(disclosure),
+                   disclosure.withdrawn_on or disclosure.revisions[-1].dated)
+
     def home_section(self):
         return "disclosures/_home_section.html", {"latest": services.latest_disclosures(8)}
 

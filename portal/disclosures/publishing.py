@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from sqlalchemy import select, update
 
 from portal import publication, review
+from portal.publication import log as publication_log
 from portal.staff import audit
 from portal.staff.models import Role, StaffUser
 from portal.disclosures.content import AttachmentRecord, DisclosureRecord, check_disclosure_fields
@@ -294,6 +295,8 @@ def withdraw_disclosure(slug: str, reviewer: StaffUser, reason: str) -> Disclosu
         disclosure_id=disclosure.id, number=disclosure.revision, action="withdrawn", dated=today(),
         reason=reason, changes=[],
     ))
+    publication_log.record(KIND, slug, services.source_bytes(disclosure), today(), version=disclosure.revision,
+                           action="withdrawn")
     audit.record(reviewer, "disclosure_withdrawn", "disclosure", slug)
     db.session.commit()
     publication.announce(KIND, removed=[slug])

@@ -12,7 +12,11 @@ from portal.disclosures.content import AttachmentRecord, DisclosureRecord
 from portal.departments.models import Department
 from portal.disclosures.history import describe_changes
 from portal.disclosures.models import Attachment, Disclosure, DisclosureRevision, disclosure_departments
+from portal.disclosures import KIND
+from portal.disclosures.vocabulary import MODE_LABELS, VALIDITY_LABELS
 from portal.extensions import db
+from portal.publication import log as publication_log
+from portal.publication.log import canonical_json
 from portal.files import FileStore, check_attachment
 from portal.web.pagination import Page, paginate
 
@@ -205,7 +209,33 @@ def upsert_disclosure(record: DisclosureRecord, store: FileStore, *, reason: str
                 number=disclosure.revision, action="redacted" if redaction else "corrected", dated=dated or today(),
                 reason=reason, changes=changes,
             ))
+    db.session.flush()
+    # The publication log's leaf, in this transaction (nothing when the text did not change).
+    latest = disclosure.revisions[-1]
+    publication_log.record(KIND, disclosure.slug, source_bytes(disclosure), latest.dated,
+                           version=disclosure.revision, action=latest.action)
     return disclosure
+
+
+def source_bytes(disclosure: Disclosure) -> bytes:
+    """What the publication log commits to for a disclosure, and /disclosures/<slug>/source.json
+    serves: its published record (metadata, the Markdown text, each attachment's SHA-256) as
+    canonical JSON; for a withdrawn one, the withdrawal (date and reason)."""
+    if disclosure.is_withdrawn:
+        return canonical_json({"slug": disclosure.slug, "revision": disclosure.revision,
+                               "withdrawn_on": disclosure.withdrawn_on.isoformat(),
+                               "withdrawal_reason": disclosure.withdrawal_reason})
+    return canonical_json({
+        "slug": disclosure.slug, "revision": disclosure.revision, "title": disclosure.title,
+        "index_no": disclosure.index_no, "doc_no": disclosure.doc_no, "publisher": disclosure.publisher,
+        "written_on": disclosure.written_on.isoformat() if disclosure.written_on else None,
+        "published_on": disclosure.published_on.isoformat(), "topic": disclosure.topic,
+        "disclosure_mode": MODE_LABELS[disclosure.disclosure_mode], "validity": VALIDITY_LABELS[disclosure.validity],
+        "departments": sorted(d.slug for d in disclosure.departments), "body": disclosure.body,
+        "attachments": [{"title": a.title, "filename": a.filename, "size": a.size, "sha256": a.sha256}
+                        for a in sorted(disclosure.attachments, key=lambda a: a.position)],
+        "demo": disclosure.demo,
+    })
 
 
 def _redact_history(disclosure: Disclosure, changes: list[dict]) -> list[dict]:

@@ -6,7 +6,8 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from portal.departments.services import list_departments
-from portal.disclosures import services
+from portal.disclosures import KIND, services
+from portal.publication.audit import findings_for
 from portal.disclosures.models import Disclosure
 from portal.files import file_store
 from portal.files.store import INLINE_TYPES
@@ -55,8 +56,23 @@ def detail(slug: str):
         abort(404)
     if disclosure.is_withdrawn:
         # The address stays a promise: it says what was here, when and why it was withdrawn.
-        return render_template("disclosures/withdrawn.html", disclosure=disclosure), 410
-    return render_template("disclosures/detail.html", disclosure=disclosure)
+        return render_template("disclosures/withdrawn.html", disclosure=disclosure,
+                               log_findings=findings_for(KIND, slug)), 410
+    return render_template("disclosures/detail.html", disclosure=disclosure, log_findings=findings_for(KIND, slug))
+
+
+@bp.get("/disclosures/<slug>/source.json")
+@cached_page
+def source(slug: str):
+    """The bytes the publication log commits to for this disclosure (its record as canonical
+    JSON): what a reader saves and checks with /log/'s verifier."""
+    try:
+        disclosure = services.get_disclosure(slug)
+    except services.DisclosureNotFound:
+        abort(404)
+    response = Response(services.source_bytes(disclosure), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.source.json"'
+    return response
 
 
 @bp.get("/disclosures/<slug>/files/<filename>")

@@ -31,7 +31,7 @@ from portal.web import slots
 if TYPE_CHECKING:  # search builds on this package, not the other way round
     from portal.search.documents import SearchDocument
 
-__all__ = ["Announcement", "PublishedKind", "announce", "kind", "kinds", "listen", "register"]
+__all__ = ["Announcement", "PublishedKind", "announce", "init_app", "kind", "kinds", "listen", "register"]
 
 _KINDS = "portal.publication.kinds"
 _LISTENERS = "portal.publication.listeners"
@@ -78,12 +78,32 @@ class PublishedKind:
         """The public address of one item (called during a request)."""
         raise NotImplementedError(f"{type(self).__name__}.url")
 
+    def published_bytes(self) -> Iterable[tuple[str, int | None, bytes, dt.date]]:
+        """(key, version, bytes, date) of every published version the database still holds, as
+        the publication log commits to them (its self-audit recomputes these). Version None: the
+        kind keeps no versions, the bytes are compared with the item's latest leaf."""
+        return ()
+
     def sitemap(self) -> Iterable[tuple[str, dt.date | None]]:
         """(address, last modified) of every published page of this kind, for /sitemap.xml."""
         for document in self.documents():
             address = self.url(document.key, external=True)
             if "#" not in address:  # a part of a page (a commendation on the honor roll)
                 yield address, document.date
+
+
+def init_app(app: Flask) -> None:
+    """The publication feature: the log (its key, its pages, a checkpoint after every
+    announcement) and the `content` and `log` commands."""
+    from portal.publication import log, views
+    from portal.publication.commands import content_cli
+    from portal.publication.log_commands import log_cli
+
+    log.init_app(app)
+    listen(app, log.sign_after)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(content_cli)
+    app.cli.add_command(log_cli)
 
 
 def register(app: Flask, published: PublishedKind) -> None:

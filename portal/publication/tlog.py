@@ -342,3 +342,118 @@ def tile_hashes(leaf_hashes: Sequence[bytes], level: int, n: int, tree_size: int
     if count <= 0:
         raise ValueError("no such tile in a tree of this size")
     return [root(leaf_hashes[(first + i) * span:(first + i + 1) * span]) for i in range(count)]
+
+
+# --- the command a reader runs -------------------------------------------------------------
+
+def _read(path_or_url: str, site: str | None = None) -> bytes:
+    if path_or_url.startswith(("http://", "https://")):
+        import urllib.request
+
+        with urllib.request.urlopen(path_or_url, timeout=30) as response:  # nosec B310 - a URL the reader gave
+            return response.read()
+    with open(path_or_url, "rb") as handle:
+        return handle.read()
+
+
+def _checkpoint(key: str, path: str) -> tuple[str, int, bytes]:
+    note = _read(path).decode("utf-8")
+    origin, size, tree_root, _ = parse_checkpoint(verify_note(note, key))
+    return origin, size, tree_root
+
+
+def check_inclusion(item: bytes, key: str, checkpoint_path: str, proof: dict) -> str:
+    """Say where `item` is in the signed tree, or raise ValueError saying exactly why not."""
+    import json
+
+    origin, size, tree_root = _checkpoint(key, checkpoint_path)
+    leaf_text = proof["leaf"]
+    leaf = json.loads(leaf_text)
+    digest = hashlib.sha256(item).hexdigest()
+    if leaf.get("sha256") != digest:
+        raise ValueError(f"the file's SHA-256 is {digest}; the log entry names {leaf.get('sha256')}: "
+                         "this is not the published content (or not this entry's)")
+    if proof["size"] != size:
+        raise ValueError(f"the proof is for a tree of {proof['size']} entries, the checkpoint signs {size}")
+    index = proof["index"]
+    if leaf.get("seq") != index:
+        raise ValueError("the entry's position and the proof's do not agree")
+    path = [bytes.fromhex(h) for h in proof["proof"]]
+    if not verify_inclusion(leaf_hash(leaf_text.encode("utf-8")), index, size, path, tree_root):
+        raise ValueError("the inclusion proof does not lead to the signed root: the log was altered")
+    return (f"included: entry {index} ({leaf['kind']} {leaf['id']} version {leaf['version']}, "
+            f"{leaf['action']} on {leaf['published_at']}) is in the tree of {size} entries signed by {origin}")
+
+
+def check_consistency(key: str, old_path: str, new_path: str, proof: dict) -> str:
+    """Say that the newer signed tree extends the older, or raise ValueError showing the fork."""
+    old_origin, old_size, old_root = _checkpoint(key, old_path)
+    new_origin, new_size, new_root = _checkpoint(key, new_path)
+    if old_origin != new_origin:
+        raise ValueError(f"two different logs: {old_origin} and {new_origin}")
+    if old_size > new_size:
+        raise ValueError(f"the 'new' checkpoint ({new_size}) is older than the 'old' one ({old_size})")
+    if (proof.get("old"), proof.get("new")) != (old_size, new_size):
+        raise ValueError(f"the proof is from {proof.get('old')} to {proof.get('new')}, not {old_size} to {new_size}")
+    path = [bytes.fromhex(h) for h in proof["proof"]]
+    if not verify_consistency(old_size, new_size, old_root, new_root, path):
+        raise ValueError(f"FORK: the tree of {new_size} entries does not extend the tree of {old_size} "
+                         f"(old root {old_root.hex()}, new root {new_root.hex()}): the log's history was rewritten")
+    return f"consistent: the tree of {new_size} entries extends the tree of {old_size} entries ({old_origin})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(prog="verify_publication.py", description=(
+        "Check a portal's publication log offline: that a file you downloaded is in it, and that a "
+        "newer checkpoint extends one you saved. Proofs come from saved files (--proof) or the site (--site)."))
+    commands = parser.add_subparsers(dest="command", required=True)
+    inclusion = commands.add_parser("inclusion", help="is this file in the signed log?")
+    inclusion.add_argument("item", help="the downloaded file (a CSV, a source.json, ...)")
+    consistency = commands.add_parser("consistency", help="does the newer checkpoint extend the older?")
+    consistency.add_argument("--old", required=True, help="the checkpoint you saved earlier")
+    consistency.add_argument("--new", required=True, help="the newer checkpoint")
+    for command in (inclusion, consistency):
+        command.add_argument("--key", required=True, help="the site's verifier key (name+id+key), as /log/ shows it")
+        command.add_argument("--proof", help="a proof saved earlier (JSON from /log/proof/... or /log/consistency)")
+        command.add_argument("--site", help="the site's address, to fetch the proof (e.g. https://example.gov.cn)")
+    inclusion.add_argument("--checkpoint", required=True, help="the signed checkpoint (a file or /log/checkpoint)")
+    args = parser.parse_args(argv)
+    if not args.proof and not args.site:
+        parser.error("give --proof (a saved proof) or --site (to fetch it)")
+    try:
+        if args.command == "inclusion":
+            item = _read(args.item)
+            if args.proof:
+                proof = json.loads(_read(args.proof))
+            else:
+                _, size, _ = _checkpoint(args.key, args.checkpoint)
+                digest = hashlib.sha256(item).hexdigest()
+                found = json.loads(_read(f"{args.site.rstrip('/')}/log/lookup?sha256={digest}"))["entries"]
+                if not found:
+                    raise ValueError(f"no entry of the log names this file's SHA-256 ({digest})")
+                seq = max(entry["seq"] for entry in found if entry["seq"] < size) if any(
+                    entry["seq"] < size for entry in found) else None
+                if seq is None:
+                    raise ValueError("the file was logged after this checkpoint: fetch a newer checkpoint")
+                proof = json.loads(_read(f"{args.site.rstrip('/')}/log/proof/{seq}?size={size}"))
+            print(check_inclusion(item, args.key, args.checkpoint, proof))
+        else:
+            if args.proof:
+                proof = json.loads(_read(args.proof))
+            else:
+                _, old_size, _ = _checkpoint(args.key, args.old)
+                _, new_size, _ = _checkpoint(args.key, args.new)
+                proof = json.loads(_read(f"{args.site.rstrip('/')}/log/consistency?old={old_size}&new={new_size}"))
+            print(check_consistency(args.key, args.old, args.new, proof))
+    except (ValueError, KeyError, OSError) as exc:
+        print(f"NOT VERIFIED: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -22,6 +22,8 @@ from portal.content.files import Problem, read_yaml
 from portal.departments.models import Department
 from portal.disclosures.models import Disclosure
 from portal.extensions import db
+from portal.publication import log as publication_log
+from portal.publication.log import canonical_json
 from portal.ratings import services
 from portal.ratings.importer import read_edition, read_scores
 from portal.ratings.models import Commendation
@@ -139,4 +141,26 @@ def upsert_commendations(records: list[CommendationRecord]) -> bool:
         if record.slug not in existing:
             db.session.add(commendation)
             changed = True
+    db.session.flush()
+    for record in records:  # the publication log's leaves (nothing for an unchanged commendation)
+        publication_log.record("commendation", record.slug, commendation_bytes(record), record.awarded_on)
     return changed
+
+
+def commendation_record(commendation: Commendation) -> CommendationRecord:
+    """A published commendation as its content record (what the log hashes)."""
+    return CommendationRecord(
+        slug=commendation.slug, kind=commendation.kind, department=commendation.department.slug,
+        title=commendation.title, reason=commendation.reason, awarded_on=commendation.awarded_on,
+        issuer=commendation.issuer, source=commendation.source.slug, person_name=commendation.person_name,
+        demo=commendation.demo,
+    )
+
+
+def commendation_bytes(record: CommendationRecord) -> bytes:
+    """What the publication log commits to for a commendation: its record as canonical JSON."""
+    return canonical_json({
+        "slug": record.slug, "kind": record.kind, "department": record.department, "person_name": record.person_name,
+        "title": record.title, "reason": record.reason, "awarded_on": record.awarded_on.isoformat(),
+        "issuer": record.issuer, "source": record.source, "demo": record.demo,
+    })

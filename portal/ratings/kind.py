@@ -97,6 +97,11 @@ class RatingKind(PublishedKind):
     def site_map_section(self):
         return "ratings/_site_map_section.html", {"editions": services.editions_latest_first()}
 
+    def published_bytes(self):
+        for edition in services.all_editions():
+            for version in edition.published_versions:
+                yield edition.slug, version.number, services.csv_bytes(version), version.published_on
+
 
 class CommendationKind(PublishedKind):
     name = "commendation"
@@ -116,3 +121,8 @@ class CommendationKind(PublishedKind):
 
     def url(self, key: str, external: bool = False) -> str:
         return url_for("ratings.honor_roll", _anchor=key, _external=external)
+
+    def published_bytes(self):
+        for commendation in services.list_commendations():
+            record = content.commendation_record(commendation)
+            yield commendation.slug, None, content.commendation_bytes(record), commendation.awarded_on

@@ -15,6 +15,7 @@ from flask import has_request_context, request
 from sqlalchemy import select
 
 from portal import publication, review
+from portal.publication import log as publication_log
 from portal.staff import audit
 from portal.clock import today
 from portal.departments.models import Department
@@ -62,6 +63,10 @@ def published_versions_latest_first() -> list[EditionVersion]:
         current = [edition.current for edition in editions if edition.current is not None]
         return sorted(current, key=lambda version: version.period_end, reverse=True)
     return _per_request(("versions",), compute)
+
+
+def all_editions() -> list[Edition]:
+    return list(db.session.scalars(select(Edition).order_by(Edition.id)))
 
 
 def editions_latest_first() -> list[Edition]:
@@ -319,6 +324,14 @@ def _publish(version: EditionVersion, published_on: dt.date | None = None) -> No
     version.published_on = published_on or today()
     version.checksum = sha256(csv_bytes(version))
     version.state = review.PUBLISHED
+    db.session.flush()
+    _log(version)
+
+
+def _log(version: EditionVersion) -> None:
+    """The publication log's leaf for a published version, in its transaction: the CSV's hash."""
+    publication_log.record("rating", version.edition.slug, csv_bytes(version), version.published_on,
+                           version=version.number, action="published" if version.number == 1 else "corrected")
 
 
 # An upload is submitted by an editor and published when a different reviewer approves it; a
@@ -349,6 +362,7 @@ def review_submitted(version_id: int, reviewer, approve: bool, comment: str = ""
         raise RatingsError("该评价已发布过：更正版本须写明更正原因。")
     # Stamped in the claim itself: a published row is never updated afterwards (models.py).
     REVIEW.approve(version, reviewer, None, published_on=today(), checksum=sha256(csv_bytes(version)))
+    _log(version)
     audit.record(reviewer, "rating_approved", REVIEW.audit_type, REVIEW.audit_id(version))
     db.session.commit()
     publication.announce("rating", changed=[version.edition.slug])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from portal.publication.audit import findings_for
 from portal.ratings import services
 from portal.ratings import warnings as risk
 from portal.ratings.models import EditionVersion
@@ -49,6 +50,7 @@ def _edition_page(version: EditionVersion, latest: bool = False):
         warnings=risk.warnings_for(version), changes=services.comparability_changes(version),
         is_current=version.edition.current.id == version.id,
         newest=services.latest_version(), previous=services.previous_version(version),
+        log_findings=findings_for("rating", version.edition.slug),
     )
 
 

@@ -20,6 +20,7 @@ PUBLIC_PAGES = [
     "/search?q=诚信&year=2020",
     "/search?q=一个不存在的词语组合",
     "/site-map",
+    "/log/",
     "/privacy",
     "/no-such-page",
     "/disclosures/?year=abc",

@@ -27,7 +27,7 @@ PUBLIC_PAGES = [
     "/", "/disclosures/", "/disclosures/?department=office&year=2025", "/disclosures/?page=99",
     "/disclosures/2020-integrity-plan", "/disclosures/demo-2025-emergency-supplies",
     "/departments/office", "/search?q=诚信", "/search?q=诚信&year=2020&sort=date",
-    "/search?q=一个不存在的词语组合", "/site-map", "/privacy", "/no-such-page", "/disclosures/?year=abc",
+    "/search?q=一个不存在的词语组合", "/site-map", "/privacy", "/log/", "/no-such-page", "/disclosures/?year=abc",
     "/disclosures/demo-withdrawn-for-validation",
     "/ratings/", "/ratings/2025/?sort=total&order=desc", "/ratings/2024/", "/ratings/2025/coordination",
     "/ratings/2025/office", "/departments/coordination", "/honor-roll/", "/honor-roll/?year=2024", "/warnings/",

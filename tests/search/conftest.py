@@ -19,6 +19,7 @@ def search_app(tmp_path_factory):
         "database_url": f"sqlite:///{root / 'portal.sqlite3'}",
         "files_dir": root / "files",
         "search_index_dir": root / "search_index",
+        "log_key_file": root / "publication-log.key",
         "public_base_url": "http://localhost",
     })
     with app.app_context():

@@ -1,0 +1,154 @@
+"""The publication log's self-audit (`flask log verify`, at start-up and from cron).
+
+It recomputes what the log commits to from the database as it is now and compares:
+- the leaves: positions 0..n-1 with none missing, each leaf's hash and fields as stored;
+- the tree: the first `size` leaves give the root the latest checkpoint signed, and the
+  signature verifies with the site's key;
+- the items: every published version the database holds hashes to the bytes its leaf names,
+  every item's latest leaf still has its version in the database, and nothing published is
+  missing from the log.
+Each mismatch is reported by item and kept (publication_log_findings) until the next audit, so
+the item's public page can say that its content no longer matches the log.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from sqlalchemy import DateTime, Integer, String, Text, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal import publication
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.publication import log, tlog
+from portal.publication.version import bump_content_version
+
+
+class LogFinding(db.Model):
+    """A mismatch the last audit found, shown on the item's page until an audit finds it gone."""
+
+    __tablename__ = "publication_log_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(200), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    found_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    kind: str
+    item: str
+    message: str
+
+
+@dataclasses.dataclass
+class AuditReport:
+    entries: int = 0
+    items: int = 0
+    problems: list[Finding] = dataclasses.field(default_factory=list)
+
+
+def verify_log(store: bool = True) -> AuditReport:
+    report = AuditReport()
+    entries = log.entries()
+    report.entries = len(entries)
+    _check_leaves(entries, report)
+    _check_checkpoint(entries, report)
+    _check_items(entries, report)
+    if store:
+        before = set(db.session.execute(select(LogFinding.kind, LogFinding.item, LogFinding.message)).all())
+        db.session.execute(delete(LogFinding))
+        db.session.add_all(LogFinding(kind=p.kind, item=p.item, message=p.message, found_at=utcnow())
+                           for p in report.problems)
+        db.session.commit()
+        if before != {(p.kind, p.item, p.message) for p in report.problems}:
+            bump_content_version()  # the items' pages say so (or stop saying so) at once
+    return report
+
+
+def findings_for(kind: str, item: str) -> list[str]:
+    """What the last audit found wrong with one item (for its public page)."""
+    return list(db.session.scalars(select(LogFinding.message).where(LogFinding.kind == kind, LogFinding.item == item)))
+
+
+def _check_leaves(entries, report: AuditReport) -> None:
+    for position, entry in enumerate(entries):
+        if entry.seq != position:
+            report.problems.append(Finding("log", str(position), f"日志第 {position} 条缺失（记录被删除）"))
+            return
+        try:
+            leaf = json.loads(entry.leaf)
+        except ValueError:
+            leaf = {}
+        stored = {"seq": entry.seq, "kind": entry.kind, "id": entry.item, "version": entry.version,
+                  "action": entry.action, "sha256": entry.sha256}
+        if (tlog.leaf_hash(entry.leaf.encode("utf-8")).hex() != entry.leaf_hash
+                or {key: leaf.get(key) for key in stored} != stored):
+            report.problems.append(Finding(entry.kind, entry.item, f"日志第 {entry.seq} 条被改动"))
+
+
+def _check_checkpoint(entries, report: AuditReport) -> None:
+    checkpoint = log.latest_checkpoint()
+    if checkpoint is None:
+        return
+    hashes = [bytes.fromhex(entry.leaf_hash) for entry in entries]
+    if checkpoint.size > len(hashes) or tlog.root(hashes[:checkpoint.size]).hex() != checkpoint.root:
+        report.problems.append(Finding("log", "checkpoint", f"日志与第 {checkpoint.size} 号签名检查点不一致"))
+    key = log.signing_key()
+    if key is not None:
+        try:
+            body = tlog.verify_note(checkpoint.note, key.verifier)
+            _, size, root, _ = tlog.parse_checkpoint(body)
+            if (size, root.hex()) != (checkpoint.size, checkpoint.root):
+                raise ValueError("the note and the stored checkpoint differ")
+        except ValueError as exc:
+            report.problems.append(Finding("log", "checkpoint", f"签名检查点无法验证：{exc}"))
+
+
+def _check_items(entries, report: AuditReport) -> None:
+    latest: dict[tuple[str, str], log.LogEntry] = {}
+    by_version: dict[tuple[str, str, int], log.LogEntry] = {}
+    for entry in entries:
+        latest[(entry.kind, entry.item)] = entry
+        by_version[(entry.kind, entry.item, entry.version)] = entry
+    seen: dict[tuple[str, str], set] = {}
+    for kind in publication.kinds().values():
+        for item, version, data, _ in kind.published_bytes():
+            report.items += 1
+            key = (kind.name, item)
+            seen.setdefault(key, set()).add(version)
+            entry = latest.get(key) if version is None else by_version.get((kind.name, item, version))
+            if entry is None:
+                report.problems.append(Finding(kind.name, item, f"{_v(version)}未记入公开记录日志（不是经本平台发布的）"))
+            elif entry.sha256 != log.sha256_hex(data):
+                report.problems.append(Finding(kind.name, item, f"{_v(version)}内容与公开记录日志不一致（在平台之外被改动）"))
+    for (kind_name, item), entry in latest.items():
+        if kind_name not in publication.kinds():
+            continue
+        versions = seen.get((kind_name, item))
+        if versions is None:
+            report.problems.append(Finding(kind_name, item, "日志记录的内容已从数据库中删除"))
+        elif None not in versions and entry.version not in versions:
+            report.problems.append(Finding(kind_name, item, f"日志记录的第 {entry.version} 版已从数据库中删除"))
+
+
+def _v(version: int | None) -> str:
+    return f"第 {version} 版" if version is not None else "当前内容"
+
+
+def backfill() -> int:
+    """Log every published item not in the log yet (a portal that had content before its log):
+    the log then starts from what is published. The caller commits."""
+    added = 0
+    for kind in publication.kinds().values():
+        for item, version, data, published_on in kind.published_bytes():
+            if log.latest_entry(kind.name, item) is None or (
+                    version is not None and not db.session.scalar(select(log.LogEntry.seq).where(
+                        log.LogEntry.kind == kind.name, log.LogEntry.item == item, log.LogEntry.version == version))):
+                entry = log.record(kind.name, item, data, published_on, version=version)
+                added += entry is not None
+    return added

@@ -1,0 +1,254 @@
+"""The publication log (公开记录): an append-only Merkle tree of every publication event.
+
+Each event — a disclosure published, corrected, redacted or withdrawn; a rating edition version
+published or corrected; a commendation published or changed — appends one leaf, in the same
+transaction as the change, so a publication without its leaf or a leaf without its publication
+cannot be committed. A leaf holds hashes and ids only, never personal data:
+
+    {"action", "id", "kind", "published_at", "seq", "sha256", "supersedes", "version"}
+
+as canonical JSON (sorted keys, no spaces, UTF-8); `sha256` is the hash of the published bytes
+the kind serves (a disclosure's source record, an edition's CSV, a commendation's record).
+After commit, a checkpoint (C2SP tlog-checkpoint, signed as a C2SP signed note with the site's
+Ed25519 key) commits to the whole tree; tlog.py is the standards part, and the file readers
+download to check a proof themselves.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import secrets
+import stat
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+from sqlalchemy import Date, DateTime, Integer, String, Text, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.publication import tlog
+
+log = logging.getLogger(__name__)
+ACTIONS = ("published", "corrected", "redacted", "withdrawn")
+
+
+class LogEntry(db.Model):
+    """One leaf of the tree; `seq` is its position (0-based). Never updated or deleted."""
+
+    __tablename__ = "publication_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    published_on: Mapped[dt.date] = mapped_column(Date)
+    supersedes: Mapped[int | None] = mapped_column(Integer)
+    leaf: Mapped[str] = mapped_column(Text)  # the canonical JSON, exactly the bytes hashed
+    leaf_hash: Mapped[str] = mapped_column(String(64))  # hex SHA-256(0x00 ‖ leaf)
+
+
+class LogHead(db.Model):
+    """One row: the number of leaves. Every append moves it on with an UPDATE, which takes the
+    row's lock, so two publications at once get consecutive positions, never the same one."""
+
+    __tablename__ = "publication_log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LogCheckpoint(db.Model):
+    """A signed checkpoint: the tree of the first `size` leaves, as the note readers verify."""
+
+    __tablename__ = "publication_log_checkpoints"
+
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class LogInconsistent(RuntimeError):
+    """The stored leaves do not give the tree the last checkpoint signed: nothing is signed."""
+
+
+def canonical_json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- appending ------------------------------------------------------------------------------
+
+def record(kind: str, item: str, published: bytes, published_on: dt.date, version: int | None = None,
+           action: str | None = None) -> LogEntry | None:
+    """Append the leaf of one publication event to the current transaction (the caller commits
+    it with the publication). Nothing is appended when the item's latest leaf already has these
+    bytes (an import run twice). By default the version counts the item's leaves and the action
+    is "published" for its first leaf, "corrected" after."""
+    digest = sha256_hex(published)
+    last = latest_entry(kind, item)
+    if last is not None and last.sha256 == digest and (action is None or last.action == action):
+        return None
+    version = version if version is not None else (last.version + 1 if last is not None else 1)
+    action = action or ("corrected" if last is not None else "published")
+    if action not in ACTIONS:
+        raise ValueError(f"unknown log action {action!r}")
+    seq = _next_seq()
+    leaf = canonical_json({
+        "seq": seq, "kind": kind, "id": item, "version": version, "action": action, "sha256": digest,
+        "published_at": published_on.isoformat(), "supersedes": last.seq if last is not None else None,
+    })
+    entry = LogEntry(seq=seq, kind=kind, item=item, version=version, action=action, sha256=digest,
+                     published_on=published_on, supersedes=last.seq if last is not None else None,
+                     leaf=leaf.decode("utf-8"), leaf_hash=tlog.leaf_hash(leaf).hex())
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _next_seq() -> int:
+    moved = db.session.execute(update(LogHead).where(LogHead.id == 1).values(size=LogHead.size + 1)).rowcount
+    if not moved:  # the first leaf (the migration creates the row; create_all does not)
+        try:
+            with db.session.begin_nested():
+                db.session.add(LogHead(id=1, size=1))
+        except IntegrityError:
+            db.session.execute(update(LogHead).where(LogHead.id == 1).values(size=LogHead.size + 1))
+    return db.session.scalar(select(LogHead.size).where(LogHead.id == 1)) - 1
+
+
+def latest_entry(kind: str, item: str) -> LogEntry | None:
+    return db.session.scalar(select(LogEntry).where(LogEntry.kind == kind, LogEntry.item == item)
+                             .order_by(LogEntry.seq.desc()).limit(1))
+
+
+def entries(start: int = 0, stop: int | None = None) -> list[LogEntry]:
+    statement = select(LogEntry).where(LogEntry.seq >= start).order_by(LogEntry.seq)
+    if stop is not None:
+        statement = statement.where(LogEntry.seq < stop)
+    return list(db.session.scalars(statement))
+
+
+def leaf_hashes(size: int | None = None) -> list[bytes]:
+    statement = select(LogEntry.leaf_hash).order_by(LogEntry.seq)
+    if size is not None:
+        statement = statement.where(LogEntry.seq < size)
+    return [bytes.fromhex(value) for value in db.session.scalars(statement)]
+
+
+def tree_size() -> int:
+    return db.session.scalar(select(db.func.count()).select_from(LogEntry)) or 0
+
+
+# --- the signing key ------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SigningKey:
+    name: str  # the log's origin, e.g. portal.example.gov.cn/log
+    seed: bytes
+
+    @property
+    def verifier(self) -> str:
+        from nacl.signing import SigningKey as Ed25519Key
+
+        return tlog.verifier_key(self.name, bytes(Ed25519Key(self.seed).verify_key))
+
+
+def origin(public_base_url: str) -> str:
+    """The log's name: its schema-less URL (C2SP tlog-checkpoint), from the site's base URL."""
+    parts = urlsplit(public_base_url)
+    return f"{parts.netloc}{parts.path.rstrip('/')}/log"
+
+
+def create_key(path: Path, public_base_url: str) -> SigningKey:
+    """Write a new signing key to `path` (mode 0600, never over an existing one)."""
+    key = SigningKey(origin(public_base_url), secrets.token_bytes(32))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(tlog.signer_key(key.name, key.seed) + "\n")
+    return key
+
+
+def load_key(path: Path) -> SigningKey | None:
+    """The signing key at `path`, or None if there is none; refuse one others may read."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise PermissionError(f"{path} may be read by other users (mode {stat.filemode(mode)}): chmod 600 {path}")
+    name, seed = tlog.parse_signer_key(path.read_text(encoding="ascii"))
+    return SigningKey(name, seed)
+
+
+def init_app(app: Flask) -> None:
+    """Read the key at start-up: a key file with loose permissions stops the portal."""
+    settings = app.extensions["portal.settings"]
+    app.extensions["portal.log.key"] = load_key(settings.log_key_file)
+
+
+def signing_key() -> SigningKey | None:
+    return current_app.extensions.get("portal.log.key")
+
+
+# --- checkpoints ----------------------------------------------------------------------------
+
+def latest_checkpoint() -> LogCheckpoint | None:
+    return db.session.scalar(select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1))
+
+
+def sign_checkpoint() -> LogCheckpoint | None:
+    """Sign the tree as it is now, after checking it extends the last checkpoint. Returns the
+    latest checkpoint (None when no key is configured or the log is empty)."""
+    key = signing_key()
+    if key is None:
+        return None
+    hashes = leaf_hashes()
+    size = len(hashes)
+    last = latest_checkpoint()
+    if size == 0 or (last is not None and last.size == size):
+        return last
+    seqs = db.session.scalar(select(db.func.max(LogEntry.seq)))
+    if seqs != size - 1:
+        raise LogInconsistent(f"the log's positions are not 0..{size - 1} (a leaf was deleted)")
+    if last is not None:
+        if last.size > size or tlog.root(hashes[:last.size]).hex() != last.root:
+            raise LogInconsistent(f"the stored leaves do not give the tree of checkpoint {last.size}")
+    tree_root = tlog.root(hashes)
+    note = tlog.sign_note(tlog.checkpoint_body(key.name, size, tree_root), key.name, key.seed)
+    checkpoint = LogCheckpoint(size=size, root=tree_root.hex(), note=note, signed_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(checkpoint)
+        db.session.commit()
+    except IntegrityError:  # another worker signed this size first: the same tree, the same note
+        db.session.rollback()
+        return latest_checkpoint()
+    return checkpoint
+
+
+def sign_after(announcement) -> bool:
+    """The announcement listener: every publication ends with a signed checkpoint."""
+    try:
+        sign_checkpoint()
+    except LogInconsistent as exc:
+        log.error("publication log: %s; no checkpoint signed (run `flask --app wsgi log verify`)", exc)
+        return False
+    return True
+
+
+def entries_with(digest: str) -> list[LogEntry]:
+    return list(db.session.scalars(select(LogEntry).where(LogEntry.sha256 == digest).order_by(LogEntry.seq)))

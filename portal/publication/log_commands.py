@@ -1,0 +1,50 @@
+"""`flask --app wsgi log init-key | sign | verify`: the publication log's key, checkpoints and self-audit."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.publication import log
+from portal.publication.audit import verify_log
+
+log_cli = AppGroup("log", help="The publication log (公开记录): its signing key, checkpoints and self-audit.")
+
+
+@log_cli.command("init-key")
+def init_key_command() -> None:
+    """Create the signing key (LOG_KEY_FILE, mode 0600); print the verifier key readers pin."""
+    settings = current_app.extensions["portal.settings"]
+    try:
+        key = log.create_key(settings.log_key_file, settings.public_base_url)
+    except FileExistsError:
+        raise click.ClickException(f"{settings.log_key_file} exists: a log keeps its key (readers pinned it)") from None
+    current_app.extensions["portal.log.key"] = key
+    click.echo(f"signing key written to {settings.log_key_file} (keep it, and a copy, outside the database backups)")
+    click.echo(f"verifier key (publish it; /log/ shows it): {key.verifier}")
+    checkpoint = log.sign_checkpoint()
+    if checkpoint is not None:
+        click.echo(f"signed the tree of {checkpoint.size} entries")
+
+
+@log_cli.command("sign")
+def sign_command() -> None:
+    """Sign a checkpoint of the log as it is now (after checking it extends the last one)."""
+    if log.signing_key() is None:
+        raise click.ClickException("no signing key: run `flask --app wsgi log init-key` first")
+    try:
+        checkpoint = log.sign_checkpoint()
+    except log.LogInconsistent as exc:
+        raise click.ClickException(f"not signed: {exc}") from None
+    click.echo(f"checkpoint: {checkpoint.size if checkpoint else 0} entries")
+
+
+@log_cli.command("verify")
+def verify_command() -> None:
+    """Recompute every published item's hash and the tree; report each mismatch (exit 1)."""
+    report = verify_log()
+    for problem in report.problems:
+        click.echo(f"{problem.kind}/{problem.item}: {problem.message}", err=True)
+    click.echo(f"{report.entries} entries, {report.items} items checked, {len(report.problems)} problem(s)")
+    if report.problems:
+        raise SystemExit(1)
