@@ -73,6 +73,9 @@ class Settings:
     # The publication log's Ed25519 signing key (`flask log init-key` writes it, mode 0600).
     # Outside the database, so a database dump cannot sign a rewritten history.
     log_key_file: Path = INSTANCE_DIR / "publication-log.key"
+    # Witnesses whose cosignatures (C2SP tlog-cosignature) the log accepts and serves: their
+    # verifier keys (name+id+base64(0x04 ‖ key)), comma-separated in LOG_WITNESSES.
+    log_witnesses: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -121,6 +124,8 @@ class Settings:
         for var, field in {"FLASK_DEBUG": "debug", "PORTAL_HTTPS": "https", "PORTAL_PLAIN_HTTP": "plain_http"}.items():
             if var in environ:
                 values[field] = environ[var].strip().lower() in {"1", "true", "yes", "on"}
+        if environ.get("LOG_WITNESSES"):
+            values["log_witnesses"] = tuple(k.strip() for k in environ["LOG_WITNESSES"].split(",") if k.strip())
         if environ.get("ALLOWED_HOSTS"):
             values["allowed_hosts"] = tuple(h.strip() for h in environ["ALLOWED_HOSTS"].split(",") if h.strip())
         return cls(**values)

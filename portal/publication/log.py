@@ -15,6 +15,7 @@ download to check a proof themselves.
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
@@ -75,6 +76,19 @@ class LogCheckpoint(db.Model):
     root: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class LogCosignature(db.Model):
+    """A witness's cosignature (C2SP tlog-cosignature) on one of the log's checkpoints."""
+
+    __tablename__ = "publication_log_cosignatures"
+    __table_args__ = (db.UniqueConstraint("size", "witness"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, index=True)
+    witness: Mapped[str] = mapped_column(String(200))
+    line: Mapped[str] = mapped_column(Text)  # the signature line as the witness wrote it
+    timestamp: Mapped[int] = mapped_column(db.BigInteger)
 
 
 class LogInconsistent(RuntimeError):
@@ -238,6 +252,45 @@ def sign_checkpoint() -> LogCheckpoint | None:
         db.session.rollback()
         return latest_checkpoint()
     return checkpoint
+
+
+def witnesses() -> tuple[str, ...]:
+    """The witness keys (cosignature/v1 verifier keys) whose cosignatures the log accepts."""
+    return current_app.extensions["portal.settings"].log_witnesses
+
+
+def add_cosignatures(note: str) -> int:
+    """Accept the cosignatures a witness returned on one of this log's checkpoints (the note as
+    the witness sent it back); return how many were new. Raise ValueError when the note is not a
+    checkpoint this log signed; a line by a witness not configured, or one that does not verify,
+    is not kept."""
+    body, signatures = tlog.split_note(note)
+    _, size, _, _ = tlog.parse_checkpoint(body)
+    ours = db.session.get(LogCheckpoint, size)
+    if ours is None or tlog.split_note(ours.note)[0] != body:
+        raise ValueError(f"not a checkpoint this log signed (size {size})")
+    added = 0
+    for name, identifier, rest in signatures:
+        for witness in witnesses():
+            try:
+                timestamp = tlog.verify_cosignature(body, name, identifier + rest, witness)
+            except ValueError:
+                continue
+            if db.session.scalar(select(LogCosignature.id).where(LogCosignature.size == size,
+                                                                 LogCosignature.witness == name)) is None:
+                blob = identifier + rest
+                line = f"{tlog.EM_DASH} {name} {base64.b64encode(blob).decode()}"
+                db.session.add(LogCosignature(size=size, witness=name, line=line, timestamp=timestamp))
+                added += 1
+    db.session.commit()
+    return added
+
+
+def served_note(checkpoint: LogCheckpoint) -> str:
+    """The checkpoint's note with every witness cosignature kept for it, as /log/checkpoint serves it."""
+    lines = list(db.session.scalars(select(LogCosignature.line).where(LogCosignature.size == checkpoint.size)
+                                    .order_by(LogCosignature.witness)))
+    return checkpoint.note + "".join(line + "\n" for line in lines)
 
 
 def sign_after(announcement) -> bool:

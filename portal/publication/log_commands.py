@@ -39,6 +39,19 @@ def sign_command() -> None:
     click.echo(f"checkpoint: {checkpoint.size if checkpoint else 0} entries")
 
 
+@log_cli.command("add-cosignature")
+@click.argument("note_file", type=click.File("r", encoding="utf-8"))
+def add_cosignature_command(note_file) -> None:
+    """Accept a witness's cosignatures: NOTE_FILE is a checkpoint as the witness returned it."""
+    try:
+        added = log.add_cosignatures(note_file.read())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{added} new cosignature(s) kept")
+    if not added:
+        raise SystemExit(1)
+
+
 @log_cli.command("verify")
 def verify_command() -> None:
     """Recompute every published item's hash and the tree; report each mismatch (exit 1)."""

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 TILE_WIDTH = 256
 HASH_SIZE = 32
 ED25519 = 0x01
+COSIGNATURE_V1 = 0x04  # C2SP tlog-cosignature: a witness's Ed25519 signature with a timestamp
 EM_DASH = "\u2014"
 
 
@@ -179,8 +180,8 @@ def parse_checkpoint(body: str) -> tuple[str, int, bytes, list[str]]:
 
 # --- C2SP signed-note (Ed25519) ------------------------------------------------------------
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, key_type: int = ED25519) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + public_key).digest()[:4]
 
 
 def _check_name(name: str) -> None:
@@ -188,10 +189,11 @@ def _check_name(name: str) -> None:
         raise ValueError(f"bad key name {name!r}")
 
 
-def verifier_key(name: str, public_key: bytes) -> str:
-    """The note-format verifier key a reader pins: name+keyid+base64(0x01 ‖ public key)."""
+def verifier_key(name: str, public_key: bytes, key_type: int = ED25519) -> str:
+    """The note-format verifier key a reader pins: name+keyid+base64(type ‖ public key)."""
     _check_name(name)
-    return f"{name}+{key_id(name, public_key).hex()}+{base64.b64encode(bytes([ED25519]) + public_key).decode()}"
+    encoded = base64.b64encode(bytes([key_type]) + public_key).decode()
+    return f"{name}+{key_id(name, public_key, key_type).hex()}+{encoded}"
 
 
 def signer_key(name: str, seed: bytes) -> str:
@@ -202,16 +204,16 @@ def signer_key(name: str, seed: bytes) -> str:
     return f"PRIVATE+KEY+{name}+{key_id(name, public).hex()}+{base64.b64encode(bytes([ED25519]) + seed).decode()}"
 
 
-def parse_verifier_key(text: str) -> tuple[str, bytes, bytes]:
-    """(name, key id, public key) of a verifier key; raise ValueError."""
+def parse_verifier_key(text: str, key_type: int = ED25519) -> tuple[str, bytes, bytes]:
+    """(name, key id, public key) of a verifier key of `key_type`; raise ValueError."""
     name, _, rest = text.strip().partition("+")
     id_hex, _, key_text = rest.partition("+")
     _check_name(name)
     raw = base64.b64decode(key_text, validate=True)
-    if len(id_hex) != 8 or len(raw) != 33 or raw[0] != ED25519:
-        raise ValueError("not an Ed25519 verifier key")
+    if len(id_hex) != 8 or len(raw) != 33 or raw[0] != key_type:
+        raise ValueError("not an Ed25519 verifier key" if key_type == ED25519 else "not a cosignature/v1 witness key")
     public = raw[1:]
-    if key_id(name, public).hex() != id_hex:
+    if key_id(name, public, key_type).hex() != id_hex:
         raise ValueError("the key id does not match the key")
     return name, bytes.fromhex(id_hex), public
 
@@ -276,6 +278,38 @@ def verify_note(note: str, verifier: str) -> str:
                 raise ValueError(f"the signature of {name} does not verify: the note was altered") from None
             return text
     raise ValueError(f"the note carries no signature by {name} (key {wanted_id.hex()})")
+
+
+# --- C2SP tlog-cosignature (witnesses) ----------------------------------------------------
+
+def _cosigned_message(body: str, timestamp: int) -> bytes:
+    return f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+
+
+def cosign(body: str, name: str, seed: bytes, timestamp: int) -> str:
+    """A witness's cosignature line on a checkpoint body (what a witness returns)."""
+    from nacl.signing import SigningKey
+
+    signing = SigningKey(seed)
+    identifier = key_id(name, bytes(signing.verify_key), COSIGNATURE_V1)
+    signature = signing.sign(_cosigned_message(body, timestamp)).signature
+    return f"{EM_DASH} {name} {base64.b64encode(identifier + struct.pack('>Q', timestamp) + signature).decode()}"
+
+
+def verify_cosignature(body: str, name: str, blob: bytes, witness_key: str) -> int:
+    """The timestamp of a witness's cosignature on `body`; raise ValueError if it is not valid."""
+    from nacl.exceptions import BadSignatureError
+    from nacl.signing import VerifyKey
+
+    witness, wanted_id, public = parse_verifier_key(witness_key, COSIGNATURE_V1)
+    if name != witness or blob[:4] != wanted_id or len(blob) != 4 + 8 + 64:
+        raise ValueError(f"not a cosignature by {witness}")
+    (timestamp,) = struct.unpack(">Q", blob[4:12])
+    try:
+        VerifyKey(public).verify(_cosigned_message(body, timestamp), blob[12:])
+    except BadSignatureError:
+        raise ValueError(f"the cosignature of {witness} does not verify") from None
+    return timestamp
 
 
 # --- C2SP tlog-tiles -----------------------------------------------------------------------

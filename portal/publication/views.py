@@ -27,7 +27,8 @@ def index():
     checkpoint = log.latest_checkpoint()
     recent = log.entries(start=max(0, log.tree_size() - 50))
     return render_template("publication/log.html", key=key, checkpoint=checkpoint, recent=list(reversed(recent)),
-                           size=log.tree_size())
+                           size=log.tree_size(), served=log.served_note(checkpoint) if checkpoint else "",
+                           witnesses=log.witnesses())
 
 
 @bp.get("/checkpoint")
@@ -36,7 +37,7 @@ def checkpoint():
     latest = log.latest_checkpoint()
     if latest is None:
         abort(404)
-    return _text(latest.note, "public, max-age=5")
+    return _text(log.served_note(latest), "public, max-age=5")
 
 
 def _tile_request(path: str) -> tuple[int, int]:

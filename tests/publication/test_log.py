@@ -265,3 +265,40 @@ def test_a_killed_publication_leaves_both_the_item_and_its_leaf_or_neither(publi
         assert (published, len(logged)) == ((0, 0) if killed == "before-commit" else (1, 1))
         assert log.tree_size() == size_before + len(logged)
         assert verify_log(store=False).problems == []
+
+
+def test_witness_cosignatures_are_accepted_from_configured_witnesses_and_served(make_app, tmp_path):
+    from nacl.signing import SigningKey as Ed25519Key
+
+    seed = b"\x05" * 32
+    witness = tlog.verifier_key("witness.example/w1", bytes(Ed25519Key(seed).verify_key), tlog.COSIGNATURE_V1)
+    app = make_app(log_witnesses=(witness,))
+    with app.app_context():
+        from portal.publication.content import import_content
+
+        import_content(CONTENT_DIR, file_store())
+    verifier = init_key(app)
+    client = app.test_client()
+    note = client.get("/log/checkpoint").get_data(as_text=True)
+    body = tlog.verify_note(note, verifier)
+    cosigned = note + tlog.cosign(body, "witness.example/w1", seed, 1_800_000_000) + "\n"
+    stranger = note + tlog.cosign(body, "witness.example/w1", b"\x06" * 32, 1_800_000_000) + "\n"
+    runner = app.test_cli_runner()
+    (tmp_path / "stranger.txt").write_text(stranger, encoding="utf-8")
+    assert runner.invoke(args=["log", "add-cosignature", str(tmp_path / "stranger.txt")]).exit_code == 1
+    (tmp_path / "cosigned.txt").write_text(cosigned, encoding="utf-8")
+    result = runner.invoke(args=["log", "add-cosignature", str(tmp_path / "cosigned.txt")])
+    assert result.exit_code == 0 and "1 new" in result.output
+    served = client.get("/log/checkpoint").get_data(as_text=True)
+    text_part, signatures = tlog.split_note(served)
+    assert tlog.verify_note(served, verifier) == body  # the log's own signature still verifies
+    (name, identifier, rest), = [s for s in signatures if s[0] == "witness.example/w1"]
+    assert tlog.verify_cosignature(body, name, identifier + rest, witness) == 1_800_000_000
+    # A cosigned tree this log never signed (the same size with another root: a fork) is refused.
+    _, size, _, _ = tlog.parse_checkpoint(body)
+    fork = tlog.checkpoint_body("localhost/log", size, bytes(32))
+    forged = fork + "\n" + tlog.cosign(fork, "witness.example/w1", seed, 1_800_000_001) + "\n"
+    (tmp_path / "forged.txt").write_text(forged, encoding="utf-8")
+    refused = runner.invoke(args=["log", "add-cosignature", str(tmp_path / "forged.txt")])
+    assert refused.exit_code != 0 and "not a checkpoint this log signed" in refused.output
+    assert "witness.example/w1" in client.get("/log/").get_data(as_text=True)

@@ -44,6 +44,17 @@ def upgrade():
     sa.Column('signed_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('size', name=op.f('pk_publication_log_checkpoints'))
     )
+    op.create_table('publication_log_cosignatures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('witness', sa.String(length=200), nullable=False),
+    sa.Column('line', sa.Text(), nullable=False),
+    sa.Column('timestamp', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publication_log_cosignatures')),
+    sa.UniqueConstraint('size', 'witness', name=op.f('uq_publication_log_cosignatures_size'))
+    )
+    with op.batch_alter_table('publication_log_cosignatures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_publication_log_cosignatures_size'), ['size'], unique=False)
     op.create_table('publication_log_findings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -58,6 +69,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('publication_log_findings')
+    op.drop_table('publication_log_cosignatures')
     op.drop_table('publication_log_checkpoints')
     op.drop_table('publication_log_head')
     op.drop_table('publication_log')
