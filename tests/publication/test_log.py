@@ -102,7 +102,8 @@ def test_a_signing_key_others_may_read_stops_the_portal(published_app):
         create_app(settings)
 
 
-def test_a_correction_and_a_withdrawal_each_append_a_leaf_and_every_checkpoint_extends_the_last(published_app):
+def test_a_correction_and_a_withdrawal_each_append_a_leaf_and_every_checkpoint_extends_the_last(published_app, tmp_path,
+                                                                                                 capsys):
     verifier = init_key(published_app)
     client = published_app.test_client()
     old = client.get("/log/checkpoint").get_data(as_text=True)
@@ -119,6 +120,20 @@ def test_a_correction_and_a_withdrawal_each_append_a_leaf_and_every_checkpoint_e
     assert new_size == old_size + 2
     proof = client.get(f"/log/consistency?old={old_size}&new={new_size}").get_json()
     assert tlog.verify_consistency(old_size, new_size, old_root, new_root, [bytes.fromhex(h) for h in proof["proof"]])
+    # The journalist's verifier, offline from saved files: consistent; and a rewritten history is a fork.
+    saved = {"old.txt": old, "new.txt": new, "proof.json": json.dumps(proof)}
+    for name, data in saved.items():
+        (tmp_path / name).write_text(data, encoding="utf-8")
+    arguments = ["consistency", "--key", verifier, "--old", str(tmp_path / "old.txt"), "--new", str(tmp_path / "new.txt"),
+                 "--proof", str(tmp_path / "proof.json")]
+    assert tlog.main(arguments) == 0 and "consistent: the tree of" in capsys.readouterr().out
+    with published_app.app_context():  # the operator rewrites an old leaf and re-signs with the site's key
+        key = log.signing_key()
+        hashes = log.leaf_hashes()
+        hashes[0] = tlog.leaf_hash(b"rewritten")
+        rewritten = tlog.sign_note(tlog.checkpoint_body(key.name, new_size, tlog.root(hashes)), key.name, key.seed)
+    (tmp_path / "new.txt").write_text(rewritten, encoding="utf-8")
+    assert tlog.main(arguments) == 1 and "FORK" in capsys.readouterr().err
     # The withdrawn item's record is what its leaf names.
     source = client.get("/disclosures/demo-2024-misconduct-campaign/source.json").data
     assert hashlib.sha256(source).hexdigest() == tail[1]["sha256"]
