@@ -99,6 +99,7 @@ def _size_argument(name: str, default: int) -> int:
 
 
 @bp.get("/proof/<int:seq>")
+@cached_page
 def proof(seq: int):
     """The inclusion proof of leaf `seq` in the tree of `size` (default: the latest checkpoint)."""
     size = _size_argument("size", _checkpoint_size())
@@ -111,6 +112,7 @@ def proof(seq: int):
 
 
 @bp.get("/consistency")
+@cached_page
 def consistency():
     """The proof that the tree of `old` leaves is a prefix of the tree of `new`."""
     old, new = _size_argument("old", 0), _size_argument("new", _checkpoint_size())
@@ -120,6 +122,7 @@ def consistency():
 
 
 @bp.get("/lookup")
+@cached_page
 def lookup():
     """The leaves that commit to an item with this SHA-256 (what a reader's download hashes to)."""
     digest = request.args.get("sha256", "").lower()
