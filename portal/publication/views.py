@@ -7,10 +7,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from portal import publication
 from portal.publication import log, tlog
 from portal.web.page_cache import page as cached_page
 
 bp = Blueprint("log", __name__, url_prefix="/log")
+ACTION_LABELS = {"published": "发布", "corrected": "更正", "redacted": "删除处理", "withdrawn": "撤回"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -28,7 +30,8 @@ def index():
     recent = log.entries(start=max(0, log.tree_size() - 50))
     return render_template("publication/log.html", key=key, checkpoint=checkpoint, recent=list(reversed(recent)),
                            size=log.tree_size(), served=log.served_note(checkpoint) if checkpoint else "",
-                           witnesses=log.witnesses())
+                           witnesses=log.witnesses(), action_labels=ACTION_LABELS,
+                           kind_labels={name: kind.label for name, kind in publication.kinds().items()})
 
 
 @bp.get("/checkpoint")
