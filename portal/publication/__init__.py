@@ -64,6 +64,9 @@ class PublishedKind:
     home_order = profile_order = site_map_order = 50
     # Its files in content/ (portal.publication.content.ContentPart), or None.
     content = None
+    # True when its published bytes come from the code (rules), not the database: the log's
+    # audit records a new release of them instead of reporting it as an edit.
+    rules_from_code: bool = False
     # Its two-person review (portal.review.Workflow) and the back-office page of its queue, or
     # None for a kind published only from content/ (itself the reviewed format).
     review = None

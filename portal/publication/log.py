@@ -233,14 +233,15 @@ def sign_checkpoint() -> LogCheckpoint | None:
     hashes = leaf_hashes()
     size = len(hashes)
     last = latest_checkpoint()
-    if size == 0 or (last is not None and last.size == size):
+    if size == 0:
         return last
-    seqs = db.session.scalar(select(db.func.max(LogEntry.seq)))
-    if seqs != size - 1:
+    if db.session.scalar(select(db.func.max(LogEntry.seq))) != size - 1:
         raise LogInconsistent(f"the log's positions are not 0..{size - 1} (a leaf was deleted)")
     if last is not None:
         if last.size > size or tlog.root(hashes[:last.size]).hex() != last.root:
             raise LogInconsistent(f"the stored leaves do not give the tree of checkpoint {last.size}")
+        if last.size == size:
+            return last
     tree_root = tlog.root(hashes)
     note = tlog.sign_note(tlog.checkpoint_body(key.name, size, tree_root), key.name, key.seed)
     checkpoint = LogCheckpoint(size=size, root=tree_root.hex(), note=note, signed_at=utcnow())

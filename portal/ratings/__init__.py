@@ -7,9 +7,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from portal import publication
     from portal.ratings import commands, views
-    from portal.ratings.kind import CommendationKind, RatingKind
+    from portal.ratings.kind import CommendationKind, RatingKind, WarningRulesKind
 
     app.register_blueprint(views.bp)
     app.cli.add_command(commands.ratings_cli)
     publication.register(app, RatingKind())
     publication.register(app, CommendationKind())
+    publication.register(app, WarningRulesKind())

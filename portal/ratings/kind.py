@@ -103,6 +103,30 @@ class RatingKind(PublishedKind):
                 yield edition.slug, version.number, services.csv_bytes(version), version.published_on
 
 
+class WarningRulesKind(PublishedKind):
+    """The risk-warning rules in force, as the publication log records them: not searchable,
+    one item, first logged with the first rating; a new release of the rules is logged by the
+    next `flask log verify` (which gunicorn runs at start-up)."""
+
+    name = "warning_rules"
+    label = "风险预警规则"
+    searchable = False
+    rules_from_code = True
+
+    def url(self, key: str, external: bool = False) -> str:
+        return url_for("ratings.warnings", _external=external)
+
+    def sitemap(self):
+        return ()
+
+    def published_bytes(self):
+        from portal.clock import today
+        from portal.ratings.warnings import RULES_ITEM, rules_bytes
+
+        if services.all_editions():
+            yield RULES_ITEM, None, rules_bytes(), today()
+
+
 class CommendationKind(PublishedKind):
     name = "commendation"
     label = "红榜"

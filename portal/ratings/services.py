@@ -329,9 +329,13 @@ def _publish(version: EditionVersion, published_on: dt.date | None = None) -> No
 
 
 def _log(version: EditionVersion) -> None:
-    """The publication log's leaf for a published version, in its transaction: the CSV's hash."""
+    """The publication log's leaves for a published version, in its transaction: the CSV's hash,
+    and the warning rules its warnings are computed by (a leaf only when they changed)."""
+    from portal.ratings.warnings import RULES_ITEM, rules_bytes
+
     publication_log.record("rating", version.edition.slug, csv_bytes(version), version.published_on,
                            version=version.number, action="published" if version.number == 1 else "corrected")
+    publication_log.record("warning_rules", RULES_ITEM, rules_bytes(), version.published_on)
 
 
 # An upload is submitted by an editor and published when a different reviewer approves it; a

@@ -17,10 +17,19 @@ from portal.ratings import services
 from portal.ratings.models import EditionVersion
 from portal.ratings.scoring import lowest_band
 
+RULES_ITEM = "rules"  # the one item of the publication log's "warning_rules" kind
 RULES = {
     "lowest_band": ("评价等级处于最低档", "部门在某一期评价中的等级为该期等级划分中的最低一档。"),
     "drop": ("总分大幅下降", "部门总分比上一期下降超过该期设定的分数（默认 10 分）。"),
 }
+
+
+def rules_bytes() -> bytes:
+    """What the publication log commits to for the warning rules in force: each rule as /warnings/
+    states it. (Each edition's drop threshold is part of that edition's published data.)"""
+    from portal.publication.log import canonical_json
+
+    return canonical_json({"rules": {code: list(text) for code, text in RULES.items()}})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -66,7 +66,14 @@ def test_each_published_item_has_one_leaf_of_hashes_and_ids_and_a_second_import_
         disclosures = db.session.scalar(text("SELECT count(*) FROM disclosures"))
         versions = db.session.scalar(text("SELECT count(*) FROM rating_edition_versions WHERE state = 'published'"))
         commendations = db.session.scalar(text("SELECT count(*) FROM commendations"))
-    assert len(first) == disclosures + versions + commendations
+    rules = [leaf for leaf in first if leaf["kind"] == "warning_rules"]
+    assert len(first) == disclosures + versions + commendations + len(rules)
+    # The warning rules in force, logged with the first rating published under them.
+    assert [leaf["version"] for leaf in rules] == [1]
+    with published_app.app_context():
+        from portal.ratings.warnings import rules_bytes
+
+        assert rules[-1]["sha256"] == hashlib.sha256(rules_bytes()).hexdigest()
     assert [leaf["seq"] for leaf in first] == list(range(len(first)))
     assert all(set(leaf) == LEAF_KEYS for leaf in first)  # hashes and ids only, never a name or a text
     with published_app.app_context():
@@ -317,3 +324,15 @@ def test_witness_cosignatures_are_accepted_from_configured_witnesses_and_served(
     refused = runner.invoke(args=["log", "add-cosignature", str(tmp_path / "forged.txt")])
     assert refused.exit_code != 0 and "not a checkpoint this log signed" in refused.output
     assert "witness.example/w1" in client.get("/log/").get_data(as_text=True)
+
+
+def test_a_new_release_of_the_warning_rules_is_logged_by_the_audit_not_reported_as_an_edit(published_app, monkeypatch):
+    init_key(published_app)
+    from portal.ratings import warnings
+
+    monkeypatch.setitem(warnings.RULES, "overdue", ("整改逾期", "部门未在期限内完成整改。"))
+    with published_app.app_context():
+        assert verify_log().problems == []
+        latest = log.latest_entry("warning_rules", "rules")
+        assert latest.action == "corrected" and latest.sha256 == hashlib.sha256(warnings.rules_bytes()).hexdigest()
+        assert log.latest_checkpoint().size == log.tree_size()
