@@ -89,6 +89,12 @@ def _record_rules_from_code() -> bool:
     return added
 
 
+def findings_of_kind(kind: str) -> list[str]:
+    """What the last audit found wrong with any item of a kind ("item：message")."""
+    return [f"{item}：{message}" for item, message in db.session.execute(
+        select(LogFinding.item, LogFinding.message).where(LogFinding.kind == kind).order_by(LogFinding.item))]
+
+
 def findings_for(kind: str, item: str) -> list[str]:
     """What the last audit found wrong with one item (for its public page)."""
     return list(db.session.scalars(select(LogFinding.message).where(LogFinding.kind == kind, LogFinding.item == item)))

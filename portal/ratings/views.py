@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from portal.publication.audit import findings_for
+from portal.publication.audit import findings_for, findings_of_kind
 from portal.ratings import services
 from portal.ratings import warnings as risk
 from portal.ratings.models import EditionVersion
@@ -162,7 +162,8 @@ def honor_roll():
         return render_error(400, "年份应为四位数字。")
     year = int(raw) if raw else None
     return render_template("ratings/honor_roll.html", commendations=services.list_commendations(year),
-                           years=services.commendation_years(), year=year)
+                           years=services.commendation_years(), year=year,
+                           log_findings=findings_of_kind("commendation"))
 
 
 @bp.get("/honor-roll.atom")

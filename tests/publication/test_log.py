@@ -213,6 +213,7 @@ def test_the_self_audit_names_every_item_changed_outside_the_portal(published_ap
     client = published_app.test_client()
     assert "与公开记录日志不一致" in client.get("/disclosures/demo-2025-safety-month").get_data(as_text=True)
     assert "与公开记录日志不一致" in client.get("/ratings/2024/").get_data(as_text=True)
+    assert "与公开记录日志不一致" in client.get("/honor-roll/").get_data(as_text=True)
     assert "与公开记录日志不一致" not in client.get("/disclosures/2020-integrity-plan").get_data(as_text=True)
     result = published_app.test_cli_runner().invoke(args=["log", "verify"])
     assert result.exit_code == 1 and "disclosure/demo-2025-safety-month" in result.output
