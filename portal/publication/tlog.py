@@ -384,7 +384,8 @@ def _read(path_or_url: str, site: str | None = None) -> bytes:
     if path_or_url.startswith(("http://", "https://")):
         import urllib.request
 
-        with urllib.request.urlopen(path_or_url, timeout=30) as response:  # nosec B310 - a URL the reader gave
+        # Only http(s) addresses the reader typed reach here (checked above): no file:// or custom scheme.
+        with urllib.request.urlopen(path_or_url, timeout=30) as response:  # nosec B310
             return response.read()
     with open(path_or_url, "rb") as handle:
         return handle.read()
