@@ -12,9 +12,13 @@ After a service commits a publication (a new item, a correction, a withdrawal) i
     publication.announce("disclosure", changed=[slug])          or removed=[slug]
 
 and does nothing else about it: every listener hears the event here, in the order they were
-added (search re-indexes the items), and the content version moves on last, so a page rendered
-after it includes everything the listeners did. The publication log and the outbox of later
-issues are listeners too; no feature updates search or the page cache by hand.
+added (the publication log signs a checkpoint, search re-indexes the items), and the content
+version moves on last, so a page rendered after it includes everything the listeners did. No
+feature updates search or the page cache by hand.
+
+What must be in the publication's own transaction goes in before the commit: the publication
+log's leaf (`publication.log.record(...)`, where the kind writes the item), and later the
+outbox of several hosts.
 """
 from __future__ import annotations
 
