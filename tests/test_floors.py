@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PORTAL = Path(__file__).resolve().parents[1] / "portal"
-GROUND = ("portal.clock", "portal.config", "portal.extensions", "portal.ratelimit", "portal.upsert")
+GROUND = ("portal.clock", "portal.config", "portal.extensions", "portal.ratelimit", "portal.upsert", "portal.workdays")
 FEATURES = ("portal.disclosures", "portal.ratings", "portal.reports")
 LOWER = GROUND + ("portal.staff", "portal.departments.models", "portal.departments.services", "portal.content",
                   "portal.files", "portal.publication", "portal.review", "portal.search", "portal.web")

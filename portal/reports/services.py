@@ -26,7 +26,7 @@ from portal.reports.attachments import Upload
 from portal.reports.models import (
     Anonymity, Category, Channel, DeskKey, FormToken, MessageKind, Report, ReportFile, ReportMessage, Status,
 )
-from portal.reports.workdays import calendar
+from portal.workdays import calendar
 from portal.publication.version import bump_content_version
 
 MIN_DESCRIPTION = 20

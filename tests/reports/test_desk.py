@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.files.sealed import SealedFile
 from portal.reports import services
 from portal.reports.models import Report
-from portal.reports.workdays import WorkdayCalendar, YearArrangement, load_arrangements
+from portal.workdays import WorkdayCalendar, YearArrangement, load_arrangements
 from tests.admin.conftest import make_staff, post, signed_in
 from tests.reports.conftest import DESCRIPTION, PASSPHRASE, follow_up, receipt_code, submit
 
@@ -187,9 +187,11 @@ def test_deadlines_count_chinese_working_days_across_a_holiday_with_make_up_days
     assert calendar.add_working_days(dt.date(2026, 9, 30), 5).due_on != dt.date(2026, 10, 7)
 
 
-def test_an_unknown_year_falls_back_to_weekdays_and_is_provisional_until_added(tmp_path):
+def test_an_unknown_year_skips_its_statutory_holidays_and_is_provisional_until_added(tmp_path):
     deadline = WorkdayCalendar().add_working_days(dt.date(2026, 12, 30), 3)
-    assert deadline == type(deadline)(dt.date(2027, 1, 4), True)
+    # 元旦 2027 is not counted even before the year's arrangement is published.
+    assert (deadline.due_on, deadline.provisional) == (dt.date(2027, 1, 5), True)
+    assert deadline.holidays == ((dt.date(2027, 1, 1), "元旦"),)
     data = tmp_path / "workdays.yaml"
     data.write_text("2027:\n  holidays: [2027-01-01]\n  workdays: [2027-01-02]\n", encoding="utf-8")
     known = WorkdayCalendar(load_arrangements(data)).add_working_days(dt.date(2026, 12, 30), 3)
