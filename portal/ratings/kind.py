@@ -11,7 +11,8 @@ from flask import url_for
 from portal.content.files import Problem
 from portal.publication import PublishedKind
 from portal.publication.content import ImportRun, Known
-from portal.ratings import content, services, views
+from portal.ratings import content, services
+from portal.ratings import warnings as risk
 from portal.ratings.models import Commendation, Edition
 from portal.search.documents import SearchDocument
 from portal.web.markdown import plain_text
@@ -68,8 +69,6 @@ class RatingKind(PublishedKind):
     content = RatingContent()
     review = services.REVIEW
     review_queue = "admin.ratings_queue"
-    home_section = staticmethod(views.home_section)
-    profile_section = staticmethod(views.department_section)
 
     def documents(self, keys: Collection[str] | None = None) -> Iterable[SearchDocument]:
         for version in services.published_versions_latest_first():
@@ -96,6 +95,32 @@ class RatingKind(PublishedKind):
 
     def site_map_section(self):
         return "ratings/_site_map_section.html", {"editions": services.editions_latest_first()}
+
+    def home_section(self):
+        """The home page's panel: the latest edition's grades and the newest commendations."""
+        version = services.latest_version()
+        commendations = services.list_commendations()[:3]
+        if version is None and not commendations:
+            return None
+        return "ratings/_home_section.html", {
+            "version": version, "results": services.results(version) if version else [],
+            "altered": services.altered_versions([version] if version else []),
+            "commendations": commendations, "warning_count": len(risk.warnings_for(version)) if version else 0,
+        }
+
+    def profile_section(self, department):
+        """A department's profile: its history (chart and table), commendations and warnings."""
+        history = services.department_history(department)
+        section = {
+            "history": history,
+            "commendations": services.commendations_of(department),
+            "risk_warnings": risk.warnings_of(department),
+        }
+        if not any(section.values()):
+            return None
+        section["altered"] = services.altered_versions(
+            {version for version, _ in history} | {w.version for w in section["risk_warnings"]})
+        return "ratings/_department_section.html", section
 
     def published_bytes(self):
         for edition in services.all_editions():

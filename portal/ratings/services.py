@@ -224,6 +224,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def altered_versions(versions) -> list[EditionVersion]:
+    """Of these versions, those whose stored figures no longer match their publication checksum."""
+    return sorted((v for v in versions if integrity(v) != "ok"), key=lambda v: v.period_end)
+
+
 def integrity(version: EditionVersion) -> str:
     """"ok" when the figures as stored now give the CSV whose SHA-256 was recorded at publication,
     "mismatch" when they were changed outside the platform. Once per request and version: every

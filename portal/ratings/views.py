@@ -190,7 +190,7 @@ def warnings():
     history = risk.all_warnings()
     return render_template("ratings/warnings.html", current=risk.current_warnings(),
                            history=history, rules=risk.RULES, latest=services.latest_version(),
-                           altered=_altered({w.version for w in history} | {v for v in [services.latest_version()] if v}))
+                           altered=services.altered_versions({w.version for w in history} | {v for v in [services.latest_version()] if v}))
 
 
 @bp.get("/api/v1/warnings")
@@ -202,36 +202,3 @@ def api_warnings():
                  "figures": w.figures, "integrity": services.integrity(w.version)}
                 for w in risk.all_warnings()
             ]}
-
-
-def _altered(versions) -> list[EditionVersion]:
-    """Of these versions, those whose stored figures no longer match their publication checksum."""
-    return sorted((v for v in versions if services.integrity(v) != "ok"), key=lambda v: v.period_end)
-
-
-def department_section(department) -> tuple[str, dict] | None:
-    """What a department's profile shows of ratings: its history (chart and table), its
-    commendations and its warnings. Registered with the departments feature in create_app()."""
-    history = services.department_history(department)
-    section = {
-        "history": history,
-        "commendations": services.commendations_of(department),
-        "risk_warnings": risk.warnings_of(department),
-    }
-    if not any(section.values()):
-        return None
-    section["altered"] = _altered({version for version, _ in history} | {w.version for w in section["risk_warnings"]})
-    return "ratings/_department_section.html", section
-
-
-def home_section() -> tuple[str, dict] | None:
-    """The home page's panel: the latest edition's grades and the newest commendations."""
-    version = services.latest_version()
-    commendations = services.list_commendations()[:3]
-    if version is None and not commendations:
-        return None
-    return "ratings/_home_section.html", {
-        "version": version, "results": services.results(version) if version else [],
-        "altered": _altered([version] if version else []),
-        "commendations": commendations, "warning_count": len(risk.warnings_for(version)) if version else 0,
-    }
