@@ -166,8 +166,8 @@ def _v(version: int | None) -> str:
 
 
 def backfill() -> int:
-    """Log every published item not in the log yet (a portal that had content before its log):
-    the log then starts from what is published. The caller commits."""
+    """Log every published item not in the log yet (a portal that had content before its log,
+    run by `flask log init-key`): the log then starts from what is published. The caller commits."""
     added = 0
     for kind in publication.kinds().values():
         for item, version, data, published_on in kind.published_bytes():

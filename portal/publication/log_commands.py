@@ -5,8 +5,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.extensions import db
 from portal.publication import log
-from portal.publication.audit import verify_log
+from portal.publication.audit import backfill, verify_log
 
 log_cli = AppGroup("log", help="The publication log (公开记录): its signing key, checkpoints and self-audit.")
 
@@ -22,6 +23,12 @@ def init_key_command() -> None:
     current_app.extensions["portal.log.key"] = key
     click.echo(f"signing key written to {settings.log_key_file} (keep it, and a copy, outside the database backups)")
     click.echo(f"verifier key (publish it; /log/ shows it): {key.verifier}")
+    # A portal that published before it had a log (upgraded to migration 0009): its log starts
+    # from what is published now, instead of the audit calling every item unlogged.
+    added = backfill()
+    db.session.commit()
+    if added:
+        click.echo(f"logged {added} item(s) published before the log existed")
     checkpoint = log.sign_checkpoint()
     if checkpoint is not None:
         click.echo(f"signed the tree of {checkpoint.size} entries")

@@ -337,3 +337,17 @@ def test_a_new_release_of_the_warning_rules_is_logged_by_the_audit_not_reported_
         latest = log.latest_entry("warning_rules", "rules")
         assert latest.action == "corrected" and latest.sha256 == hashlib.sha256(warnings.rules_bytes()).hexdigest()
         assert log.latest_checkpoint().size == log.tree_size()
+
+
+def test_a_portal_that_published_before_its_log_existed_starts_its_log_at_init_key(published_app):
+    with published_app.app_context():  # as after migration 0009 on a portal with content
+        expected = log.tree_size()
+        for table in ("publication_log", "publication_log_head"):
+            db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        assert any("未记入公开记录日志" in p.message for p in verify_log(store=False).problems)
+    result = published_app.test_cli_runner().invoke(args=["log", "init-key"])
+    assert result.exit_code == 0 and f"logged {expected} item(s)" in result.output
+    with published_app.app_context():
+        assert verify_log().problems == []
+        assert log.latest_checkpoint().size == log.tree_size() == expected
