@@ -68,7 +68,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 # The features, in the order their parts appear and their content/ files are read: a kind
 # comes after the kinds it refers to. Adding a feature (a published kind) is one line here.
-FEATURES = ("publication", "web", "admin", "departments", "disclosures", "search", "ratings", "reports")
+FEATURES = ("publication", "web", "admin", "departments", "disclosures", "search", "ratings", "reports",
+            "applications")
 
 
 def register_features(app: Flask) -> None:

@@ -40,6 +40,12 @@ class Settings:
     report_answer_working_days: int = 5
     # Days after its conclusion that a report and its files are kept before `reports purge`.
     report_retention_days: int = 730
+    # Days after an application for information is closed that its applicant's personal data
+    # (name, identity document, contact, the request's text) is kept before `requests purge`;
+    # the figures the annual report counts are kept.
+    application_retention_days: int = 1095
+    # 信息处理费: "per_application" (按件计收) or "per_page" (按量计收), as the bureau decides.
+    application_fee_method: str = "per_application"
     debug: bool = False
     page_size: int = 20
     # Request bodies larger than this are refused with a 413 page before any view runs.
@@ -114,6 +120,7 @@ class Settings:
             "MAX_CONTENT_LENGTH": "max_content_length",
             "REPORT_ANSWER_WORKING_DAYS": "report_answer_working_days",
             "REPORT_RETENTION_DAYS": "report_retention_days",
+            "APPLICATION_RETENTION_DAYS": "application_retention_days",
             "TRUSTED_PROXIES": "trusted_proxies",
         }.items():
             if environ.get(var):
@@ -124,6 +131,8 @@ class Settings:
         for var, field in {"FLASK_DEBUG": "debug", "PORTAL_HTTPS": "https", "PORTAL_PLAIN_HTTP": "plain_http"}.items():
             if var in environ:
                 values[field] = environ[var].strip().lower() in {"1", "true", "yes", "on"}
+        if environ.get("APPLICATION_FEE_METHOD"):
+            values["application_fee_method"] = environ["APPLICATION_FEE_METHOD"].strip()
         if environ.get("LOG_WITNESSES"):
             values["log_witnesses"] = tuple(k.strip() for k in environ["LOG_WITNESSES"].split(",") if k.strip())
         if environ.get("ALLOWED_HOSTS"):
@@ -134,6 +143,9 @@ class Settings:
         """Fill local defaults and refuse unsafe production settings."""
         if self.env not in ENVIRONMENTS:
             raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}")
+        if self.application_fee_method not in ("per_application", "per_page"):
+            raise ConfigError("APPLICATION_FEE_METHOD must be per_application (按件计收) or per_page (按量计收), "
+                              f"not {self.application_fee_method!r}")
         settings = self
         if self.public_base_url:
             _check_base_url(self.public_base_url)

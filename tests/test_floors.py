@@ -14,7 +14,7 @@ import pytest
 
 PORTAL = Path(__file__).resolve().parents[1] / "portal"
 GROUND = ("portal.clock", "portal.config", "portal.extensions", "portal.ratelimit", "portal.upsert", "portal.workdays")
-FEATURES = ("portal.disclosures", "portal.ratings", "portal.reports")
+FEATURES = ("portal.applications", "portal.disclosures", "portal.ratings", "portal.reports")
 LOWER = GROUND + ("portal.staff", "portal.departments.models", "portal.departments.services", "portal.content",
                   "portal.files", "portal.publication", "portal.review", "portal.search", "portal.web")
 TOP_IN_LOWER = ("portal.web.views", "portal.search.views", "portal.search.commands", "portal.publication.commands")

@@ -18,6 +18,7 @@ class Role(str, enum.Enum):
     EDITOR = "editor"  # writes drafts
     REVIEWER = "reviewer"  # approves publication, returns drafts, withdraws
     REPORT_HANDLER = "report_handler"  # the report desk
+    REQUEST_HANDLER = "request_handler"  # applications for information (依申请公开)
     AUDITOR = "auditor"  # reads the audit log
 
     @property
@@ -30,6 +31,7 @@ ROLE_LABELS = {
     Role.EDITOR: "编辑",
     Role.REVIEWER: "审核人",
     Role.REPORT_HANDLER: "举报受理人",
+    Role.REQUEST_HANDLER: "依申请公开受理人",
     Role.AUDITOR: "审计员",
 }
 

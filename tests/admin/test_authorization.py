@@ -15,6 +15,7 @@ from tests.admin.test_publishing import create_draft, draft_state, post
 ANY = frozenset(Role)
 PUBLIC = None
 E, R, A, AU, H = Role.EDITOR, Role.REVIEWER, Role.ADMINISTRATOR, Role.AUDITOR, Role.REPORT_HANDLER
+RH = Role.REQUEST_HANDLER
 
 ACCESS = {
     ("admin.login", "GET"): PUBLIC,
@@ -69,6 +70,13 @@ ACCESS = {
     ("admin.reply_to_reporter", "POST"): {H},
     ("admin.add_report_note", "POST"): {H},
     ("admin.report_file", "GET"): {H},
+    ("admin.applications_queue", "GET"): {RH},
+    ("admin.new_application", "GET"): {RH},
+    ("admin.new_application", "POST"): {RH},
+    ("admin.application", "GET"): {RH},
+    ("admin.act_on_application", "POST"): {RH},
+    ("admin.annual_table", "GET"): {RH, E},
+    ("admin.draft_annual_report", "POST"): {E},
 }
 
 
@@ -90,6 +98,7 @@ def world(admin_app):
     make_staff(admin_app, "writer", Role.EDITOR)
     make_staff(admin_app, "bystander", Role.EDITOR)
     make_staff(admin_app, "handler", Role.REPORT_HANDLER)
+    make_staff(admin_app, "clerk", Role.REQUEST_HANDLER)
     writer = signed_in(admin_app, "writer")
     draft_id = create_draft(writer)
     post(writer, f"/admin/drafts/{draft_id}/submit", {"version": draft_state(admin_app, draft_id)[1]})
@@ -105,9 +114,16 @@ def world(admin_app):
         entry = reports.parse_report_form({"category": "other", "description": "这是一条用于权限测试的举报内容，足够二十个字。",
                                            "anonymity": "anonymous"})
         report_id = reports.submit_report(entry, [])[0].id
+        from portal.applications import services as applications
+
+        application_id = applications.submit(applications.parse_form({
+            "applicant_type": "natural", "name": "权限测试", "id_type": "resident_id", "id_number": "X1",
+            "phone": "1", "description": "申请获取一份用于权限测试的文件。", "form_wanted": "paper", "delivery": "pickup",
+        }))[0].id
         db.session.remove()
     values = {"slug": "2020-integrity-plan", "draft_id": draft_id, "attachment_id": 1, "user_id": bystander_id,
-              "version_id": 1, "report_id": report_id, "file_id": 1}
+              "version_id": 1, "report_id": report_id, "file_id": 1,
+              "application_id": application_id, "year": 2026}
     return admin_app, values
 
 
@@ -124,7 +140,7 @@ def _ordered(routes: dict) -> list:
 
 @pytest.mark.parametrize("username, role", [
     ("admin", Role.ADMINISTRATOR), ("editor", Role.EDITOR), ("reviewer", Role.REVIEWER),
-    ("auditor", Role.AUDITOR), ("handler", Role.REPORT_HANDLER),
+    ("auditor", Role.AUDITOR), ("handler", Role.REPORT_HANDLER), ("clerk", Role.REQUEST_HANDLER),
 ])
 def test_each_role_reaches_exactly_what_the_table_allows(world, username, role):
     app, values = world

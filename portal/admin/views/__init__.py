@@ -1,4 +1,4 @@
 """The back office's pages, on one blueprint (portal.admin.access.bp), one module per area."""
-from portal.admin.views import audit_log, auth, drafts, ratings, reports, users
+from portal.admin.views import applications, audit_log, auth, drafts, ratings, reports, users
 
-__all__ = ["audit_log", "auth", "drafts", "ratings", "reports", "users"]
+__all__ = ["applications", "audit_log", "auth", "drafts", "ratings", "reports", "users"]

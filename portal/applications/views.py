@@ -1,0 +1,100 @@
+"""The public side of 依申请公开: the form, the tracking number and secret, the status page with
+its clock and answer letter, and the year's figures. Works without JavaScript. Pages that show
+an application are never cached; nothing here logs what an applicant typed.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from portal.applications import answers, services, statistics
+from portal.clock import today
+from portal.extensions import limiter
+from portal.reports import receipts
+
+bp = Blueprint("applications", __name__, url_prefix="/apply")
+
+
+@bp.after_request
+def never_stored(response):
+    # A tracking secret or an answer must not stay in a shared computer's cache or history.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def vocabulary() -> dict:
+    return services.form_vocabulary()
+
+
+def _form_page(form=None, errors=None, message=None, status=200):
+    return render_template("applications/form.html", form=form or {}, errors=errors or {}, message=message), status
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError):
+    """An expired form loses nothing: it comes back filled in."""
+    if request.endpoint == "applications.submit":
+        return _form_page(request.form, message="页面停留时间较长，表单已过期（或浏览器未允许本站的 Cookie）。"
+                          "您填写的内容都已保留，请核对后再次提交。", status=400)
+    return render_template("applications/lookup.html", expired=True), 400
+
+
+@bp.get("/")
+def form():
+    # "申请获取本文件" on a disclosure links here with its 索引号.
+    return _form_page({"index_number": request.args.get("index", "")[:60],
+                       "description": request.args.get("title", "")[:200]})
+
+
+def _stored(response) -> bool:
+    return response.status_code == 200
+
+
+@bp.post("/")
+@limiter.limit("60 per day", methods=["POST"])
+@limiter.limit("20 per day", methods=["POST"], deduct_when=_stored)
+def submit():
+    if request.form.get("website"):  # the honeypot
+        return _form_page(request.form, message="提交未能完成，请检查表单后重试。", status=400)
+    try:
+        entry = services.parse_form(request.form)
+    except services.ApplicationInvalid as exc:
+        return _form_page(request.form, exc.errors, "表单中有需要修改的地方，请查看下面的说明。", status=400)
+    application, secret = services.submit(entry)
+    return render_template("applications/receipt.html", application=application, groups=receipts.grouped(secret),
+                           clock=services.clock_of(application))
+
+
+def _failed_lookup() -> bool:
+    return bool(g.get("lookup_refused"))
+
+
+@bp.get("/status")
+def lookup():
+    return render_template("applications/lookup.html")
+
+
+@bp.post("/status")
+# Wrong secrets count against a tight daily limit: someone guessing is slowed down.
+@limiter.limit("100 per day", methods=["POST"])
+@limiter.limit("20 per day", methods=["POST"], deduct_when=lambda response: _failed_lookup())
+def status():
+    found = services.find(request.form.get("number", ""), request.form.get("secret", ""))
+    if found is None:
+        g.lookup_refused = True
+        return render_template("applications/lookup.html", refused=True), 400
+    application, secret = found
+    return render_template(
+        "applications/status.html", application=application, secret=secret, clock=services.clock_of(application),
+        events=services.timeline(application, for_applicant=True), labels=services.EVENT_LABELS,
+        pause_kinds=services.PAUSE_KINDS, overdue=services.is_overdue(application),
+        waited=services.days_waited(application), answer_kind=answers.BY_CODE.get(application.answer_type or ""),
+        answers=answers, letter=request.form.get("letter") == "1", today=today(),
+    )
+
+
+@bp.get("/statistics")
+def statistics_page():
+    year = today().year
+    return render_template("applications/statistics.html", year=year, figures=statistics.current(year))
