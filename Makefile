@@ -49,6 +49,7 @@ db: install
 content: db
 	$(BIN)/flask content import
 	$(BIN)/flask search rebuild --if-missing
+	$(BIN)/flask requests demo --if-empty
 
 # Several workers share one count of each rate limit only through Redis: used when it answers.
 run: content

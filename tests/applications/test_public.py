@@ -138,3 +138,18 @@ def test_statistics_and_the_annual_table(desk_app):
     response = editor.post(f"/admin/applications/annual/{dt.date.today().year}",
                            data={"csrf_token": csrf(editor, "/admin/")})
     assert response.status_code == 302 and "/admin/drafts/" in response.headers["Location"]
+
+
+def test_only_a_link_into_the_site_becomes_a_link_in_the_answer(desk_app):
+    client = desk_app.test_client()
+    results = {}
+    for link in ("/disclosures/2020-integrity-plan", "javascript:alert(1)", "//evil.example/x"):
+        number, secret, _ = apply(client)
+        with desk_app.app_context():
+            application = db.session.scalar(select(Application).where(Application.number == number))
+            services.answer(application, accounts.find_user("clerk"), application.version, "already_published", "",
+                            {"text": "已主动公开。", "links": link})
+        results[link] = _status(client, number, secret).get_data(as_text=True)
+    assert 'href="/disclosures/2020-integrity-plan"' in results["/disclosures/2020-integrity-plan"]
+    assert 'href="javascript' not in results["javascript:alert(1)"] and "javascript:alert(1)" in results["javascript:alert(1)"]
+    assert 'href="//evil' not in results["//evil.example/x"]

@@ -75,6 +75,8 @@ def live_server(live_home):
                      "--password", STAFF_PASSWORD],
                     ["users", "create", "desk.handler", "--name", "赵受理", "--role", "report_handler",
                      "--password", STAFF_PASSWORD],
+                    ["users", "create", "desk.clerk", "--name", "钱承办", "--role", "request_handler",
+                     "--password", STAFF_PASSWORD],
                     ["reports", "init-key", "--passphrase", DESK_PASSPHRASE]):
         subprocess.run(flask + command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
     log = open(home / "gunicorn.log", "w")

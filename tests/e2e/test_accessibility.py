@@ -34,6 +34,9 @@ PUBLIC_PAGES = [
     "/report/",
     "/report/follow-up",
     "/report/statistics",
+    "/apply/",
+    "/apply/status",
+    "/apply/statistics",
     "/disclosures/guide",
     "/ratings/editions",
 ]
