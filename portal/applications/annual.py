@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 
 from portal.applications import answers
-from portal.applications.models import ORGANISATION_KINDS, Application
+from portal.applications.models import ORGANISATION_KINDS, AnnualFigures, Application
 from portal.extensions import db
 
 COLUMNS = ("natural", *ORGANISATION_KINDS, "total")
@@ -101,12 +101,31 @@ TABLE_4_COLUMNS = ("行政复议：结果维持", "结果纠正", "其他结果"
                    "复议后起诉：结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 
 
+def table_4_values(year: int) -> list[int] | None:
+    stored = db.session.get(AnnualFigures, year)
+    return stored.figures.get("table4") if stored else None
+
+
+def store_table_4(year: int, raw: list[str]) -> None:
+    """Store Table 4's 15 figures; ValueError (in Chinese) unless each is a whole number and each
+    group's 总计 is the sum of its four results."""
+    if len(raw) != len(TABLE_4_COLUMNS) or not all(v.strip().isascii() and v.strip().isdigit() and len(v.strip()) < 7
+                                                   for v in raw):
+        raise ValueError("第四表的每一格都应填写非负整数。")
+    values = [int(v) for v in raw]
+    for group in range(3):
+        parts = values[group * 5:group * 5 + 4]
+        if sum(parts) != values[group * 5 + 4]:
+            raise ValueError(f"第四表第 {group + 1} 组的“总计”应等于前四项之和（{sum(parts)}）。")
+    stored = db.session.get(AnnualFigures, year) or AnnualFigures(year=year, figures={})
+    stored.figures = {**stored.figures, "table4": values}
+    db.session.add(stored)
+    db.session.commit()
+
+
 def table_4(year: int) -> str:
     """Table 4 (行政复议、行政诉讼), as staff entered it, or blanks for the editor to fill in."""
-    from portal.applications.models import AnnualFigures
-
-    stored = db.session.get(AnnualFigures, year)
-    values = (stored.figures.get("table4") if stored else None) or ["（待填写）"] * len(TABLE_4_COLUMNS)
+    values = table_4_values(year) or ["（待填写）"] * len(TABLE_4_COLUMNS)
     return ("| " + " | ".join(TABLE_4_COLUMNS) + " |\n|" + "---|" * len(TABLE_4_COLUMNS) + "\n| "
             + " | ".join(str(v) for v in values) + " |\n")
 

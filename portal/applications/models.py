@@ -54,6 +54,8 @@ class Application(db.Model):
     number: Mapped[str] = mapped_column(String(20), unique=True)  # the tracking number, e.g. 2026-0007
     # HMAC of the applicant's secret under the server's pepper: the number alone opens nothing.
     secret_hash: Mapped[str] = mapped_column(String(64))
+    # The public form's one-time token (hashed): the same form sent twice files one application.
+    form_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     applicant_type: Mapped[str] = mapped_column(String(16))
     organisation_kind: Mapped[str | None] = mapped_column(String(20))

@@ -72,6 +72,15 @@ class ApplicationConflict(Exception):
     """Someone else changed the application since the page was loaded."""
 
 
+class AlreadySubmitted(Exception):
+    """This form was sent before (a double click, a reload): `application` and `secret` are the
+    first sending's, so the same receipt can be shown again."""
+
+    def __init__(self, application: Application, secret: str):
+        super().__init__(application.number)
+        self.application, self.secret = application, secret
+
+
 # --- sealing ----------------------------------------------------------------------------------
 
 def _box() -> SecretBox:
@@ -191,15 +200,30 @@ def parse_form(form, staff_entry: bool = False) -> ApplicationInput:
     return entry
 
 
-def new_secret() -> str:
-    return receipts.new_code()
+def _secret_for_form(form_token: str) -> str:
+    """The public form's secret, derived from its one-time token under the server's pepper: the
+    same form sent again gets the same receipt back (nothing else can derive it)."""
+    digest = int(_keyed("application-secret-for-form", form_token), 16)
+    return "".join(receipts.ALPHABET[(digest >> (5 * i)) & 31] for i in range(receipts.LENGTH))
 
 
-def submit(entry: ApplicationInput, actor: StaffUser | None = None, demo: bool = False) -> tuple[Application, str]:
-    """Store an application; returns it with the applicant's secret (shown once, never stored)."""
+def _already_submitted(token_hash: str | None, form_token: str | None) -> None:
+    if token_hash is None:
+        return
+    first = db.session.scalar(select(Application).where(Application.form_token_hash == token_hash))
+    if first is not None:
+        raise AlreadySubmitted(first, _secret_for_form(form_token))
+
+
+def submit(entry: ApplicationInput, actor: StaffUser | None = None, demo: bool = False,
+           form_token: str | None = None) -> tuple[Application, str]:
+    """Store an application; returns it with the applicant's secret (shown once, never stored).
+    With the public form's `form_token`, sending the same form again raises AlreadySubmitted."""
     sent_on = entry.sent_on or today()
     received = clock.received_on(entry.channel, sent_on)
-    secret = new_secret()
+    token_hash = _keyed("application-form", form_token) if form_token else None
+    _already_submitted(token_hash, form_token)
+    secret = _secret_for_form(form_token) if form_token else receipts.new_code()
     sealed = _seal({
         "name": entry.name, "id_type": entry.id_type, "id_number": entry.id_number, "phone": entry.phone,
         "address": entry.address, "email": entry.email, "description": entry.description,
@@ -208,6 +232,7 @@ def submit(entry: ApplicationInput, actor: StaffUser | None = None, demo: bool =
     for _attempt in range(5):
         application = Application(
             number=_next_number(received.year), secret_hash=_keyed("application-secret", secret),
+            form_token_hash=token_hash,
             channel=entry.channel, applicant_type=entry.applicant_type, organisation_kind=entry.organisation_kind,
             applicant_hash=_keyed("applicant", f"{entry.id_type}:{entry.id_number}"), sealed=sealed,
             form_wanted=entry.form_wanted, delivery=entry.delivery, sent_on=sent_on, received_on=received,
@@ -220,8 +245,9 @@ def submit(entry: ApplicationInput, actor: StaffUser | None = None, demo: bool =
         db.session.add(application)
         try:
             db.session.flush()
-        except IntegrityError:  # two applications took the same number at once: take the next
+        except IntegrityError:  # two took the same number at once (take the next), or the same form was sent twice
             db.session.rollback()
+            _already_submitted(token_hash, form_token)
             continue
         audit.record(actor, "application_received", "application", application.number,
                      actor_name="public form" if actor is None else None, detail=entry.channel)

@@ -4,15 +4,19 @@ an application are never cached; nothing here logs what an applicant typed.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+import re
+import secrets
+
+from flask import Blueprint, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from portal.applications import answers, services, statistics
+from portal.applications import answers, letter, services, statistics
 from portal.clock import today
 from portal.extensions import limiter
 from portal.reports import receipts
 
 bp = Blueprint("applications", __name__, url_prefix="/apply")
+_FORM_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 @bp.after_request
@@ -28,7 +32,9 @@ def vocabulary() -> dict:
 
 
 def _form_page(form=None, errors=None, message=None, status=200):
-    return render_template("applications/form.html", form=form or {}, errors=errors or {}, message=message), status
+    # A fresh one-time token each time the form is shown (also when sent back for correction).
+    return render_template("applications/form.html", form=form or {}, errors=errors or {}, message=message,
+                           form_token=secrets.token_urlsafe(24)), status
 
 
 @bp.errorhandler(CSRFError)
@@ -57,11 +63,17 @@ def _stored(response) -> bool:
 def submit():
     if request.form.get("website"):  # the honeypot
         return _form_page(request.form, message="提交未能完成，请检查表单后重试。", status=400)
+    token = request.form.get("form_token", "")
+    if not _FORM_TOKEN_RE.fullmatch(token):
+        return _form_page(request.form, message="表单不完整，请核对内容后重新提交。", status=400)
     try:
         entry = services.parse_form(request.form)
+        application, secret = services.submit(entry, form_token=token)
     except services.ApplicationInvalid as exc:
         return _form_page(request.form, exc.errors, "表单中有需要修改的地方，请查看下面的说明。", status=400)
-    application, secret = services.submit(entry)
+    except services.AlreadySubmitted as first:
+        # A double click or a reload: the first sending's receipt again, nothing filed twice.
+        application, secret = first.application, first.secret
     return render_template("applications/receipt.html", application=application, groups=receipts.grouped(secret),
                            clock=services.clock_of(application))
 
@@ -92,6 +104,24 @@ def status():
         waited=services.days_waited(application), answer_kind=answers.BY_CODE.get(application.answer_type or ""),
         answers=answers, letter=request.form.get("letter") == "1", today=today(),
     )
+
+
+@bp.post("/letter.pdf")
+@limiter.limit("100 per day", methods=["POST"])
+@limiter.limit("20 per day", methods=["POST"], deduct_when=lambda response: _failed_lookup())
+def letter_pdf():
+    """The answer letter as a PDF, opened with the number and secret like the status page."""
+    found = services.find(request.form.get("number", ""), request.form.get("secret", ""))
+    if found is None:
+        g.lookup_refused = True
+        return render_template("applications/lookup.html", refused=True), 400
+    application = found[0]
+    if not application.answer_type:
+        return render_template("applications/lookup.html", not_answered=True), 404
+    response = make_response(letter.pdf(application))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="answer-{application.number}.pdf"'
+    return response
 
 
 @bp.get("/statistics")

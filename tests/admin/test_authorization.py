@@ -75,8 +75,10 @@ ACCESS = {
     ("admin.new_application", "POST"): {RH},
     ("admin.application", "GET"): {RH},
     ("admin.act_on_application", "POST"): {RH},
+    ("admin.application_letter", "GET"): {RH},
     ("admin.annual_table", "GET"): {RH, E},
     ("admin.draft_annual_report", "POST"): {E},
+    ("admin.enter_table_4", "POST"): {RH},
 }
 
 

@@ -55,7 +55,10 @@ def csrf(client, path: str = "/apply/") -> str:
 
 def apply(client, **changes) -> tuple[str, str, object]:
     """File the form as a citizen; returns (number, secret, response)."""
-    response = client.post("/apply/", data={**FORM, **changes, "csrf_token": csrf(client)})
+    page = client.get("/apply/").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    response = client.post("/apply/", data={**FORM, **changes, "form_token": token,
+                                            "csrf_token": CSRF_RE.search(page).group(1)})
     page = response.get_data(as_text=True)
     number, secret = NUMBER_RE.search(page), SECRET_RE.search(page)
     return (number.group(1) if number else ""), (secret.group(1).replace(" ", "") if secret else ""), response

@@ -94,3 +94,34 @@ def test_the_command_prints_the_table_and_drafts_the_report(app):
         draft = db.session.scalar(select(DisclosureDraft))
         assert draft.title.startswith("梅州市应急管理局2025年") and "结转下年度继续办理" in draft.body
         assert draft.state == "draft"  # published only through review
+
+
+def test_table_4_is_entered_checked_and_goes_into_the_draft(app):
+    from portal.staff.models import Role
+    from tests.admin.conftest import make_staff, signed_in
+    from tests.applications.conftest import csrf
+
+    make_staff(app, "clerk", Role.REQUEST_HANDLER)
+    make_staff(app, "writer", Role.EDITOR)
+    desk = signed_in(app, "clerk")
+    token = csrf(desk, "/admin/applications/annual/2025")
+    good = {f"t4_{n}": str(v) for n, v in enumerate([1, 0, 0, 1, 2, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0])}
+    bad_sum = {**good, "t4_4": "3"}
+    nonsense = {**good, "t4_0": "-1"}
+    for data in (bad_sum, nonsense):
+        desk.post("/admin/applications/annual/2025/table-4", data={**data, "csrf_token": token})
+        with app.app_context():
+            assert annual.table_4_values(2025) is None
+    page = desk.post("/admin/applications/annual/2025/table-4", data={**bad_sum, "csrf_token": token},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "应等于前四项之和（2）" in page
+    desk.post("/admin/applications/annual/2025/table-4", data={**good, "csrf_token": token})
+    with app.app_context():
+        assert annual.table_4_values(2025) == [1, 0, 0, 1, 2, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]
+    result = app.test_cli_runner().invoke(args=["requests", "annual-report", "2025", "--draft-as", "writer"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from portal.disclosures.models import DisclosureDraft
+
+        body = db.session.scalar(select(DisclosureDraft)).body
+        assert "| 1 | 0 | 0 | 1 | 2 | 0 | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 |" in body and "待填写" not in body.split("## 三")[1].split("## 四")[0]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
 from portal.applications import services
 from portal.applications.models import Application
 from portal.extensions import db
 from portal.staff import accounts
 from tests.admin.conftest import signed_in
-from tests.applications.conftest import DESCRIPTION, FORM, ID_NUMBER, NAME, PHONE, apply, csrf
+from tests.applications.conftest import DESCRIPTION, FORM, ID_NUMBER, NAME, PHONE, NUMBER_RE, SECRET_RE, apply, csrf
 
 
 def _status(client, number: str, secret: str):
@@ -153,3 +153,46 @@ def test_only_a_link_into_the_site_becomes_a_link_in_the_answer(desk_app):
     assert 'href="/disclosures/2020-integrity-plan"' in results["/disclosures/2020-integrity-plan"]
     assert 'href="javascript' not in results["javascript:alert(1)"] and "javascript:alert(1)" in results["javascript:alert(1)"]
     assert 'href="//evil' not in results["//evil.example/x"]
+
+
+def test_the_answer_letter_as_a_pdf(desk_app, today):
+    import io
+
+    from pypdf import PdfReader
+
+    today.set(dt.date(2026, 9, 17))
+    client = desk_app.test_client()
+    number, secret, _ = apply(client, address="广东省梅州市金丝雀路1号")
+    data = {"number": number, "secret": secret, "csrf_token": csrf(client, "/apply/status")}
+    assert client.post("/apply/letter.pdf", data=data).status_code == 404  # not answered yet
+    with desk_app.app_context():
+        application = db.session.scalar(select(Application))
+        services.answer(application, accounts.find_user("clerk"), application.version, "withheld", "state_secret",
+                        {"text": "经审查，该信息属于国家秘密。", "basis": "《条例》第十四条"})
+    response = client.post("/apply/letter.pdf", data=data)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "答复书" in text and "梅应急依申复〔2026〕1号" in text and "属于国家秘密" in text and NAME not in text
+    assert client.post("/apply/letter.pdf", data={**data, "secret": "A" * 24}).status_code == 400
+    desk = signed_in(desk_app, "clerk")
+    copy = desk.get("/admin/applications/1/letter.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(copy.data)).pages)
+    assert NAME in text and "金丝雀路" in text  # the desk's copy, for mailing
+
+
+def test_the_same_form_sent_twice_files_once_and_shows_the_same_receipt(desk_app):
+    client = desk_app.test_client()
+    page = client.get("/apply/").get_data(as_text=True)
+    import re
+
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    data = {**FORM, "form_token": token, "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+    first, again = client.post("/apply/", data=data), client.post("/apply/", data=data)
+    assert first.status_code == again.status_code == 200
+    numbers = [NUMBER_RE.search(r.get_data(as_text=True)).group(1) for r in (first, again)]
+    assert numbers[0] == numbers[1]
+    secrets = [SECRET_RE.search(r.get_data(as_text=True)).group(1) for r in (first, again)]
+    assert secrets[0] == secrets[1]
+    with desk_app.app_context():
+        assert db.session.scalar(select(func.count(Application.id))) == 1
+    assert client.post("/apply/", data={**data, "form_token": "short"}).status_code == 400

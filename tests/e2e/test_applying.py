@@ -78,6 +78,9 @@ def test_apply_correct_answer_and_read_it_without_javascript(browser, live_serve
     expect(desk.locator("dl.metadata strong").first).to_have_text("已答复")
     desk.goto("/admin/applications/new")
     accessible("application-new")
+    desk.goto(f"/admin/applications/annual/{number[:4]}")
+    expect(desk.get_by_text("各列均平衡")).to_be_visible()
+    accessible("applications-annual")
     context.close()
 
     _status(citizen, number, secret)

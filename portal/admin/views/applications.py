@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 
 from portal.admin.access import bp, current_staff, requires
 from portal.admin.views.forms import submitted_version
-from portal.applications import annual, answers, clock, services
+from portal.applications import annual, answers, clock, letter, services
 from portal.applications.models import CHANNELS, Status
 from portal.clock import today
 from portal.disclosures.publishing import PublishingError
@@ -138,6 +138,22 @@ def act_on_application(application_id: int):
     return redirect(url_for("admin.application", application_id=application_id))
 
 
+@bp.get("/applications/<int:application_id>/letter.pdf")
+@requires(Role.REQUEST_HANDLER)
+def application_letter(application_id: int):
+    """The desk's copy of the answer letter, addressed to the applicant by name, for mailing."""
+    record = _application_or_404(application_id)
+    if not record.answer_type:
+        abort(404)
+    person = services.personal(record)
+    addressee = "　".join(part for part in (person.get("name", ""), person.get("address", "")) if part)
+    audit.record_now(current_staff(), "application_letter", "application", record.number)
+    response = make_response(letter.pdf(record, addressee))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="answer-{record.number}.pdf"'
+    return response
+
+
 @bp.get("/applications/annual/<int:year>")
 @requires(Role.REQUEST_HANDLER, Role.EDITOR)
 def annual_table(year: int):
@@ -145,7 +161,24 @@ def annual_table(year: int):
         abort(404)
     found = annual.table(year)
     return render_template("admin/applications_annual.html", table=found, rows=annual.result_rows(),
-                           columns=annual.COLUMNS, labels=annual.COLUMN_LABELS, problems=found.check())
+                           columns=annual.COLUMNS, labels=annual.COLUMN_LABELS, problems=found.check(),
+                           table_4_columns=annual.TABLE_4_COLUMNS, table_4=annual.table_4_values(year))
+
+
+@bp.post("/applications/annual/<int:year>/table-4")
+@requires(Role.REQUEST_HANDLER)
+def enter_table_4(year: int):
+    """Table 4 (行政复议、行政诉讼): figures the portal does not hold, entered by the desk."""
+    if not 2000 <= year <= today().year:
+        abort(404)
+    try:
+        annual.store_table_4(year, [request.form.get(f"t4_{n}", "") for n in range(len(annual.TABLE_4_COLUMNS))])
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.annual_table", year=year))
+    audit.record_now(current_staff(), "annual_table_4_entered", "annual_report", year)
+    flash("第四表已保存。", "success")
+    return redirect(url_for("admin.annual_table", year=year))
 
 
 @bp.post("/applications/annual/<int:year>")
