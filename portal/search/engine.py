@@ -146,7 +146,9 @@ class SearchIndex:
     def search(self, request: SearchRequest) -> SearchResults:
         parsed = parse_query(request.text)
         searcher = self._searcher()
-        if parsed.is_empty:
+        # An index with no documents (a new portal, before anything is published) has no
+        # segment to read columns from: nothing matches.
+        if parsed.is_empty or searcher.doc_count_all() == 0:
             return SearchResults(parsed, [], 0, request.page, request.per_page, {}, [])
         try:
             return self._run(searcher, parsed, request)

@@ -87,3 +87,11 @@ def test_rebuild_if_missing_leaves_a_good_index_alone(published_app):
     runner = published_app.test_cli_runner()
     result = runner.invoke(args=["search", "rebuild", "--if-missing"])
     assert "nothing to do" in result.output
+
+
+def test_an_index_with_nothing_in_it_finds_nothing(app):
+    """A new portal before anything is published: search answers, with no hits."""
+    with app.test_request_context():
+        assert search.rebuild() == 0
+    response = app.test_client().get("/search?q=诚信")
+    assert response.status_code == 200 and titles(app.test_client(), "诚信") == []
