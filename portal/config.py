@@ -46,6 +46,9 @@ class Settings:
     application_retention_days: int = 1095
     # 信息处理费: "per_application" (按件计收) or "per_page" (按量计收), as the bureau decides.
     application_fee_method: str = "per_application"
+    # Several hosts: requests do not write the search index; each host runs `flask search follow`,
+    # which follows the publication log into that host's index (portal.search.follower).
+    search_follower: bool = False
     debug: bool = False
     page_size: int = 20
     # Request bodies larger than this are refused with a 413 page before any view runs.
@@ -128,7 +131,8 @@ class Settings:
                     values[field] = int(environ[var])
                 except ValueError as exc:
                     raise ConfigError(f"{var} must be a whole number, not {environ[var]!r}") from exc
-        for var, field in {"FLASK_DEBUG": "debug", "PORTAL_HTTPS": "https", "PORTAL_PLAIN_HTTP": "plain_http"}.items():
+        for var, field in {"FLASK_DEBUG": "debug", "PORTAL_HTTPS": "https", "PORTAL_PLAIN_HTTP": "plain_http",
+                           "SEARCH_FOLLOWER": "search_follower"}.items():
             if var in environ:
                 values[field] = environ[var].strip().lower() in {"1", "true", "yes", "on"}
         if environ.get("APPLICATION_FEE_METHOD"):

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from sqlalchemy import Date, DateTime, Integer, String, Text, select, update
+from sqlalchemy import Date, DateTime, Integer, String, Text, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,8 @@ from portal.publication import tlog
 
 log = logging.getLogger(__name__)
 ACTIONS = ("published", "corrected", "redacted", "withdrawn")
+# PostgreSQL channel a leaf's transaction notifies at commit: each host's search follower listens.
+NOTIFY_CHANNEL = "portal_publication_log"
 
 
 class LogEntry(db.Model):
@@ -129,6 +131,9 @@ def record(kind: str, item: str, published: bytes, published_on: dt.date, versio
                      leaf=leaf.decode("utf-8"), leaf_hash=tlog.leaf_hash(leaf).hex())
     db.session.add(entry)
     db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Delivered when (and only if) the publication commits.
+        db.session.execute(text("SELECT pg_notify(:channel, :seq)"), {"channel": NOTIFY_CHANNEL, "seq": str(seq)})
     return entry
 
 

@@ -39,7 +39,11 @@ def init_app(app: Flask) -> None:
 
 
 def _follow(announcement: publication.Announcement) -> bool:
-    """Keep the index in step with a publication: the changed items re-indexed, the removed dropped."""
+    """Keep the index in step with a publication: the changed items re-indexed, the removed dropped.
+    With SEARCH_FOLLOWER on (several hosts), the request leaves the index alone: this host's
+    `flask search follow` process applies the publication log instead (portal.search.follower)."""
+    if current_app.extensions["portal.settings"].search_follower:
+        return True
     if not publication.kind(announcement.kind).searchable:
         return True
     kept_up = True

@@ -1,4 +1,4 @@
-"""`flask --app wsgi search rebuild`."""
+"""`flask --app wsgi search rebuild | follow`."""
 import os
 
 import click
@@ -25,3 +25,18 @@ def rebuild_command(if_missing: bool, processes: int) -> None:
             pass
     count = search.rebuild(processes=processes)
     click.echo(f"search index rebuilt: {count} documents in {index.root}")
+
+
+@search_cli.command("follow")
+@click.option("--poll", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True,
+              help="Seconds between checks when no notification arrives (SQLite: always).")
+@click.option("--once", is_flag=True, help="Apply what is pending and stop.")
+def follow_command(poll: float, once: bool) -> None:
+    """This host's indexer: follow the publication log into this host's search index (one per host)."""
+    from portal.search import follower
+
+    if once:
+        done = follower.step()
+        click.echo(f"applied {done.applied} log entries" + (" after a rebuild" if done.rebuilt else ""))
+        return
+    follower.follow(poll_seconds=poll)

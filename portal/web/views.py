@@ -9,6 +9,7 @@ from sqlalchemy import text
 from portal import publication
 from portal.departments.services import list_departments
 from portal.extensions import db
+from portal.search import follower
 from portal.web import NAVIGATION, slots
 from portal.web.page_cache import page as cached_page
 from portal.web.redirects import local_target
@@ -31,7 +32,9 @@ def healthz():
     except Exception:  # any database failure means "not healthy", and the body says which part
         current_app.logger.exception("health check: database unreachable")
         return {"status": "error", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
+    # How far this host's search index is behind the publication log (pending entries; None
+    # when no follower has run here: the index is then written by the requests themselves).
+    return {"status": "ok", "database": "ok", "search": follower.lag()}
 
 
 @bp.get("/robots.txt")
