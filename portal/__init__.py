@@ -47,6 +47,10 @@ def create_app(config: Settings | Mapping | None = None) -> Flask:
 
     register_extensions(app, settings)
     register_features(app)
+    from portal import backup, mirror
+
+    app.cli.add_command(backup.backup_cli)
+    app.cli.add_command(mirror.mirror_cli)
     return app
 
 

@@ -93,6 +93,13 @@ class FileStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def digests(self) -> list[str]:
+        """Every stored file's digest (for backups), sorted."""
+        if not self.root.is_dir():
+            return []
+        return sorted(path.name for path in self.root.glob("??/*")
+                      if path.is_file() and re.fullmatch(r"[0-9a-f]{64}", path.name))
+
 
 def file_store() -> FileStore:
     """The store of the current application."""
