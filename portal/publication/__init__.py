@@ -91,6 +91,11 @@ class PublishedKind:
         kind keeps no versions, the bytes are compared with the item's latest leaf."""
         return ()
 
+    def downloads(self) -> Iterable[str]:
+        """Addresses (paths) the kind promises besides its pages and what they link to — the
+        stable download addresses journalists cite — for the static mirror."""
+        return ()
+
     def sitemap(self) -> Iterable[tuple[str, dt.date | None]]:
         """(address, last modified) of every published page of this kind, for /sitemap.xml."""
         for document in self.documents():

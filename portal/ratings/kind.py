@@ -96,6 +96,11 @@ class RatingKind(PublishedKind):
     def site_map_section(self):
         return "ratings/_site_map_section.html", {"editions": services.editions_latest_first()}
 
+    def downloads(self) -> Iterable[str]:
+        for edition in services.editions_latest_first():
+            yield from (url_for("ratings.edition_csv", edition=edition.slug), url_for("ratings.edition_json", edition=edition.slug),
+                        url_for("ratings.api_edition", edition=edition.slug))
+
     def home_section(self):
         """The home page's panel: the latest edition's grades and the newest commendations."""
         version = services.latest_version()
