@@ -1,8 +1,9 @@
 """`flask backup create DIR` and `flask backup restore DIR`: a deployment's state, restorable.
 
 A backup folder holds the database (PostgreSQL: `pg_dump --format=custom`; SQLite: the online
-backup API, consistent while the portal runs), every stored attachment (through the file store,
-which checks each file against its SHA-256 name), and manifest.json: what is in the folder with
+backup API, consistent while the portal runs), the attachments of a disk file store (through the
+store, which checks each file against its SHA-256 name; with PostgreSQL they are in the database),
+and manifest.json: what is in the folder with
 each file's SHA-256, the schema revision, and the secrets the backup deliberately does not hold.
 Sealed report files live in the database and travel with it.
 
@@ -95,8 +96,9 @@ def create(target: Path) -> dict:
             copy.close()
         finally:
             source.close()
+    # Attachments in the database store travel with the database; a disk store's are copied.
     store, files = file_store(), target / "files"
-    for digest in store.digests():
+    for digest in (store.digests() if store.root is not None else ()):
         path = files / digest[:2] / digest
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(store.path(digest), path)
@@ -134,7 +136,7 @@ def restore(source: Path) -> dict:
     if inspect(db.engine).get_table_names():
         raise BackupError("the database is not empty: restore into an empty deployment")
     store = file_store()
-    if store.digests():
+    if store.root is not None and store.digests():
         raise BackupError(f"{store.root} already holds files: restore into an empty deployment")
     database = source / manifest["database"]["file"]
     url = current_app.extensions["portal.settings"].database_url

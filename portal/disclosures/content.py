@@ -33,7 +33,7 @@ DISCLOSURES_DIR = "disclosures"
 class AttachmentRecord:
     title: str
     filename: str
-    source: Path  # where the bytes are on disk when read from content/
+    source: Path  # where the bytes are: a file in content/, or the store's source(sha256) (read_bytes())
 
 
 @dataclasses.dataclass(frozen=True)

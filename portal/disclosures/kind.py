@@ -2,7 +2,6 @@
 on the home page, a department's profile and the site map, and content/disclosures/."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
@@ -46,7 +45,7 @@ class DisclosureContent:
             for attachment in record.attachments:
                 relative = Path("attachments") / record.slug / attachment.filename
                 (target / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(attachment.source, target / relative)
+                (target / relative).write_bytes(attachment.source.read_bytes())
                 attachments.append({"file": relative.as_posix(), "title": attachment.title})
             path.write_text(disclosure_file(record, attachments), encoding="utf-8")
             count += 1

@@ -341,7 +341,7 @@ def _draft_record(draft: DisclosureDraft, store: FileStore) -> DisclosureRecord:
         body=draft.body, departments=tuple(draft.departments),
         demo=draft.disclosure.demo if draft.is_correction else False,
         attachments=tuple(
-            AttachmentRecord(title=a.title, filename=a.filename, source=store.path(a.sha256))
+            AttachmentRecord(title=a.title, filename=a.filename, source=store.source(a.sha256))
             for a in draft.attachments
         ),
     )

@@ -291,7 +291,7 @@ def disclosure_record(disclosure: Disclosure, store: FileStore) -> DisclosureRec
         demo=disclosure.demo,
         departments=tuple(department.slug for department in disclosure.departments),
         attachments=tuple(
-            AttachmentRecord(title=a.title, filename=a.filename, source=store.path(a.sha256))
+            AttachmentRecord(title=a.title, filename=a.filename, source=store.source(a.sha256))
             for a in disclosure.attachments
         ),
     )

@@ -1,6 +1,13 @@
-"""Content-addressed file storage and the rules for which files may be published."""
+"""Content-addressed file storage and the rules for which files may be published.
+
+Two stores with one interface (put, read, exists, source, digests): on local disk under FILES_DIR
+(SQLite, one host), or in the database (PostgreSQL: every host reads the same files, and a file
+is written in the transaction of the publication that refers to it). `file_store()` picks the
+one that matches the database; `flask files move-to-database` copies a disk store's files in.
+"""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -8,6 +15,11 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import LargeBinary, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
 
 
 def _is_plain_text(head: bytes) -> bool:
@@ -93,6 +105,10 @@ class FileStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def source(self, sha256: str) -> Path:
+        """Something with read_bytes() for a stored file (what a record reads its bytes from)."""
+        return self.path(sha256)
+
     def digests(self) -> list[str]:
         """Every stored file's digest (for backups), sorted."""
         if not self.root.is_dir():
@@ -101,6 +117,68 @@ class FileStore:
                       if path.is_file() and re.fullmatch(r"[0-9a-f]{64}", path.name))
 
 
-def file_store() -> FileStore:
-    """The store of the current application."""
+class StoredFile(db.Model):
+    """A published attachment's bytes, by SHA-256 (the database store)."""
+
+    __tablename__ = "stored_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+@dataclasses.dataclass(frozen=True)
+class _DatabaseSource:
+    store: "DatabaseFileStore"
+    sha256: str
+
+    def read_bytes(self) -> bytes:
+        return self.store.read(self.sha256)
+
+
+class DatabaseFileStore:
+    """The same interface in the database, inside the caller's transaction."""
+
+    root = None  # nothing on disk
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        if not self.exists(digest):
+            try:
+                with db.session.begin_nested():  # two publications of the same bytes at once: one row
+                    db.session.add(StoredFile(sha256=digest, data=data))
+            except IntegrityError:
+                pass
+        return digest
+
+    def read(self, sha256: str) -> bytes:
+        data = db.session.scalar(select(StoredFile.data).where(StoredFile.sha256 == _digest(sha256)))
+        if data is None:
+            raise FileNotFoundError(sha256)
+        return data
+
+    def exists(self, sha256: str) -> bool:
+        return db.session.scalar(select(StoredFile.sha256).where(StoredFile.sha256 == _digest(sha256))) is not None
+
+    def source(self, sha256: str) -> _DatabaseSource:
+        return _DatabaseSource(self, _digest(sha256))
+
+    def digests(self) -> list[str]:
+        return list(db.session.scalars(select(StoredFile.sha256).order_by(StoredFile.sha256)))
+
+
+def _digest(sha256: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
+        raise ValueError("not a SHA-256 digest")
+    return sha256
+
+
+def file_store() -> FileStore | DatabaseFileStore:
+    """The store of the current application: in the database when it is PostgreSQL (shared by
+    every host), on disk under FILES_DIR otherwise."""
+    if db.engine.dialect.name == "postgresql":
+        return DatabaseFileStore()
+    return disk_store()
+
+
+def disk_store() -> FileStore:
     return FileStore(current_app.extensions["portal.settings"].files_dir)

@@ -20,10 +20,9 @@ def snapshot() -> dict:
     store = file_store()
     disclosures = []
     for disclosure in all_disclosures():
-        record = dataclasses.asdict(disclosure_record(disclosure, store))
-        record["attachments"] = [
-            (a["title"], a["filename"], store.path(a["source"].name).read_bytes()) for a in record["attachments"]
-        ]
+        stored = disclosure_record(disclosure, store)
+        record = dataclasses.asdict(dataclasses.replace(stored, attachments=()))
+        record["attachments"] = [(a.title, a.filename, a.source.read_bytes()) for a in stored.attachments]
         disclosures.append(record)
     rows = db.session.execute(select(Disclosure.id, Disclosure.slug)).all()
     attachment_rows = db.session.execute(select(Attachment.id, Attachment.sha256)).all()
