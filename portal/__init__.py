@@ -47,9 +47,10 @@ def create_app(config: Settings | Mapping | None = None) -> Flask:
 
     register_extensions(app, settings)
     register_features(app)
-    from portal import backup, mirror
+    from portal import backup, metrics, mirror
     from portal.files import commands as files_commands
 
+    metrics.init_app(app)
     app.cli.add_command(backup.backup_cli)
     app.cli.add_command(files_commands.files_cli)
     app.cli.add_command(mirror.mirror_cli)

@@ -6,6 +6,7 @@ start with settings that would be unsafe in front of the public.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -49,6 +50,9 @@ class Settings:
     # Several hosts: requests do not write the search index; each host runs `flask search follow`,
     # which follows the publication log into that host's index (portal.search.follower).
     search_follower: bool = False
+    # Networks allowed to read /metrics (Prometheus), comma-separated in METRICS_NETWORKS, e.g.
+    # "127.0.0.1/32,10.0.0.0/8"; empty (the default): /metrics answers 404 to everyone.
+    metrics_networks: tuple[str, ...] = ()
     debug: bool = False
     page_size: int = 20
     # Request bodies larger than this are refused with a 413 page before any view runs.
@@ -139,6 +143,8 @@ class Settings:
             values["application_fee_method"] = environ["APPLICATION_FEE_METHOD"].strip()
         if environ.get("LOG_WITNESSES"):
             values["log_witnesses"] = tuple(k.strip() for k in environ["LOG_WITNESSES"].split(",") if k.strip())
+        if environ.get("METRICS_NETWORKS"):
+            values["metrics_networks"] = tuple(n.strip() for n in environ["METRICS_NETWORKS"].split(",") if n.strip())
         if environ.get("ALLOWED_HOSTS"):
             values["allowed_hosts"] = tuple(h.strip() for h in environ["ALLOWED_HOSTS"].split(",") if h.strip())
         return cls(**values)
@@ -151,6 +157,11 @@ class Settings:
             raise ConfigError("APPLICATION_FEE_METHOD must be per_application (按件计收) or per_page (按量计收), "
                               f"not {self.application_fee_method!r}")
         settings = self
+        for network in self.metrics_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ConfigError(f"METRICS_NETWORKS: {network!r} is not a network (e.g. 10.0.0.0/8)") from exc
         if self.public_base_url:
             _check_base_url(self.public_base_url)
         if self.env == "production":

@@ -78,6 +78,20 @@ def when_ready(server):
                          stdout=subprocess.DEVNULL, start_new_session=True)
 
 
+# The workers' /metrics counts, shared through files (prometheus_client's multiprocess mode): a
+# folder of this server's own unless the operator names one.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def post_worker_init(worker):
     """Load the Chinese dictionary and character tables before the first request, not during
     it (about 0.3 s that the first visitor to search would otherwise wait)."""
