@@ -25,8 +25,9 @@ install-dev: $(VENV)/.dev
 
 # What the quality harness needs from outside PyPI, installed when missing: Debian's chromium with
 # CJK fonts (Playwright drives it; never a downloaded browser), Java for the Nu HTML Checker, wrk
-# for bench-web; axe-core and the big list of naughty strings from npm.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk default-jre-headless wrk
+# for bench-web; nginx, openssl and iproute2 for the two-host test (tests/deploy); axe-core and the big
+# list of naughty strings from npm.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk default-jre-headless wrk nginx-light openssl iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \

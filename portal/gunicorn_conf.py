@@ -16,7 +16,9 @@ import sys
 
 from gunicorn.glogging import Logger
 
-bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+# Loopback by default; a host behind a load balancer on another machine binds its private address
+# (BIND=10.0.0.11:8000 in deploy/systemd/portal.env).
+bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 accesslog = "-"
 # time, request line, status, response size, duration in microseconds; no %(h)s, %(a)s, %(f)s.
