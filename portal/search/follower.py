@@ -31,6 +31,7 @@ from sqlalchemy import select
 from portal import publication
 from portal.extensions import db
 from portal.publication.log import NOTIFY_CHANNEL, LogEntry, LogHead
+from portal.publication.version import bump_content_version
 from portal.search import analysis, schema
 from portal.search.documents import document_id
 
@@ -100,6 +101,10 @@ def step(limit: int = BATCH) -> Step:
             select(LogEntry).where(LogEntry.seq >= seq).order_by(LogEntry.seq).limit(limit)))
         db.session.rollback()  # end the read: the next batch sees later commits
         if not entries:
+            if done.applied or done.rebuilt:
+                # A search page rendered on this host between the publication (which moved the
+                # content version) and now was cached without the new items: stale from here.
+                bump_content_version()
             return done
         _apply(entries)
         seq = entries[-1].seq + 1

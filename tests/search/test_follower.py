@@ -121,3 +121,20 @@ def test_the_follower_wakes_on_a_publication(hosts, tmp_path, database_url):
         with b.app_context():  # wake it so that it sees the stop
             _publish(a, tmp_path / "content", title="关于防汛物资调拨的通知（更正）")
         thread.join(timeout=poll + 5)
+
+
+def test_a_search_page_cached_before_the_index_caught_up_is_not_served_after(hosts, tmp_path):
+    a, b = hosts
+    with b.app_context():
+        follower.step()
+    _publish(a, tmp_path / "content", title="关于防汛物资调拨的通知")
+    from bs4 import BeautifulSoup
+
+    def page_titles() -> list[str]:
+        page = b.test_client().get("/search?q=防汛物资").get_data(as_text=True)
+        return [a.get_text() for a in BeautifulSoup(page, "html.parser").select(".hit-title")]
+
+    assert page_titles() == []  # b has not applied it yet: rendered (and cached) without it
+    with b.app_context():
+        assert follower.step().applied == 1
+    assert page_titles() == ["关于防汛物资调拨的通知"]
