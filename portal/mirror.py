@@ -144,7 +144,8 @@ def build(app: Flask, target: Path) -> Built:
         path, query = queue.popleft()
         if path.startswith(NEVER) or path in UNAVAILABLE or path.rstrip("/") in UNAVAILABLE:
             continue
-        response = client.get(path, query_string=query, headers={"Accept-Language": "zh-CN"})
+        # Addressed to the public host: the portal refuses any other (a forged Host header).
+        response = client.get(path, query_string=query, base_url=base_url, headers={"Accept-Language": "zh-CN"})
         if response.status_code != 200:
             built.skipped.append(f"({response.status_code}) {path}{'?' + query if query else ''}")
             continue
