@@ -3,6 +3,7 @@ through every phase of the real one. Their figures are not asserted — a timed 
 machine it runs on — only that each phase ran, printed its table and left the recorded run alone."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -34,4 +35,17 @@ def test_the_search_benchmark_runs_every_phase():
 def test_the_web_benchmark_runs_the_portal_hello_and_the_login_flood():
     output = run_tiny("bench.web.run")
     for line in ("requests/s", "throughput ratio portal/hello", "errors", "/privacy p99", "flooding login (spread"):
+        assert line in output
+
+
+def test_the_hosts_benchmark_runs_every_phase():
+    from tests.deploy.cluster import available
+
+    reason = available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"the hosts benchmark must run in CI: {reason}")
+        pytest.skip(reason)
+    output = run_tiny("bench.hosts.run")
+    for line in ("on the other host (b)", "mirror (nginx, static files)", "throughput ratio mirror/app", "restore"):
         assert line in output
