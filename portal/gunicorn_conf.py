@@ -25,6 +25,9 @@ accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(D)sus'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl): several portal
+# servers on one machine (hosts, tests, benchmarks) would take it from each other. Not used.
+control_socket_disable = True
 
 # Paths whose requests leave no line in the access log.
 UNLOGGED_PREFIXES = ("/report", "/apply")
