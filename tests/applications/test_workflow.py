@@ -177,3 +177,24 @@ def test_dates_cannot_be_in_the_future_or_before_receipt(ctx):
     for day in (D(2026, 3, 3), D(2026, 3, 1)):
         with pytest.raises(services.ApplicationRefused, match="日期"):
             services.pause(application, clerk, application.version, "third_party", "x", day)
+
+
+def test_personal_data_is_purged_after_the_retention_period_and_the_figures_stay(ctx, desk_app):
+    from portal.applications import annual
+
+    clerk, today = ctx
+    old = _file(today, D(2022, 3, 1))
+    services.answer(old, clerk, old.version, "withheld", "state_secret", {"text": "不予公开。", "basis": "第十四条"})
+    services.add_note(old, clerk, "内部备注：已电话联系申请人。")
+    recent = _file(today, D(2026, 3, 2))
+    services.answer(recent, clerk, recent.version, "other", "other", {"text": "撤回。"})
+    today.set(D(2026, 3, 10))
+    runner = desk_app.test_cli_runner()
+    result = runner.invoke(args=["requests", "purge"])
+    assert result.exit_code == 0 and "purged personal data of" in result.output
+    db.session.expire_all()
+    # 1095 days before 2026-03-10 is 2023-03-11: only the application answered in 2022 is past it.
+    assert services.personal(old) == {} and old.personal_purged_on is not None
+    assert all(event.sealed_note is None for event in old.events)
+    assert services.personal(recent)["name"] == FORM["name"]
+    assert annual.table(2022).row("results_total")["total"] == 1  # the figures stay
