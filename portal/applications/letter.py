@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+from flask import Response
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -58,3 +59,10 @@ def pdf(application: Application, addressee: str = "") -> bytes:
     SimpleDocTemplate(out, pagesize=A4, leftMargin=28 * mm, rightMargin=26 * mm, topMargin=30 * mm,
                       bottomMargin=25 * mm, title=f"答复书 {application.number}", author=BUREAU).build(story)
     return out.getvalue()
+
+
+def download(application: Application, addressee: str = "") -> Response:
+    """The letter as a PDF download."""
+    response = Response(pdf(application, addressee), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="answer-{application.number}.pdf"'
+    return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Blueprint, g, make_response, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from portal.applications import answers, letter, services, statistics
@@ -92,17 +92,16 @@ def lookup():
 @limiter.limit("100 per day", methods=["POST"])
 @limiter.limit("20 per day", methods=["POST"], deduct_when=lambda response: _failed_lookup())
 def status():
-    found = services.find(request.form.get("number", ""), request.form.get("secret", ""))
-    if found is None:
-        g.lookup_refused = True
-        return render_template("applications/lookup.html", refused=True), 400
+    found, refusal = _opened()
+    if refusal:
+        return refusal
     application, secret = found
     return render_template(
         "applications/status.html", application=application, secret=secret, clock=services.clock_of(application),
         events=services.timeline(application, for_applicant=True), labels=services.EVENT_LABELS,
         pause_kinds=services.PAUSE_KINDS, overdue=services.is_overdue(application),
         waited=services.days_waited(application), answer_kind=answers.BY_CODE.get(application.answer_type or ""),
-        answers=answers, letter=request.form.get("letter") == "1", today=today(),
+        answers=answers, letter_number=letter.letter_number(application) if application.answer_type else "",
     )
 
 
@@ -111,17 +110,23 @@ def status():
 @limiter.limit("20 per day", methods=["POST"], deduct_when=lambda response: _failed_lookup())
 def letter_pdf():
     """The answer letter as a PDF, opened with the number and secret like the status page."""
-    found = services.find(request.form.get("number", ""), request.form.get("secret", ""))
-    if found is None:
-        g.lookup_refused = True
-        return render_template("applications/lookup.html", refused=True), 400
+    found, refusal = _opened()
+    if refusal:
+        return refusal
     application = found[0]
     if not application.answer_type:
         return render_template("applications/lookup.html", not_answered=True), 404
-    response = make_response(letter.pdf(application))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="answer-{application.number}.pdf"'
-    return response
+    return letter.download(application)
+
+
+def _opened():
+    """(the application and its secret, None) for the form's number and secret, or (None, the
+    refusal page): one answer for every kind of wrong, counted against the guessing limit."""
+    found = services.find(request.form.get("number", ""), request.form.get("secret", ""))
+    if found is None:
+        g.lookup_refused = True
+        return None, (render_template("applications/lookup.html", refused=True), 400)
+    return found, None
 
 
 @bp.get("/statistics")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal.admin.access import bp, current_staff, requires
 from portal.admin.views.forms import submitted_version
@@ -148,10 +148,7 @@ def application_letter(application_id: int):
     person = services.personal(record)
     addressee = "　".join(part for part in (person.get("name", ""), person.get("address", "")) if part)
     audit.record_now(current_staff(), "application_letter", "application", record.number)
-    response = make_response(letter.pdf(record, addressee))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="answer-{record.number}.pdf"'
-    return response
+    return letter.download(record, addressee)
 
 
 @bp.get("/applications/annual/<int:year>")
