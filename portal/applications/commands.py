@@ -44,6 +44,14 @@ def purge() -> None:
     click.echo(f"purged personal data of {services.purge()} applications")
 
 
+@requests_cli.command("close-expired")
+@with_appcontext
+def close_expired() -> None:
+    """视为放弃: close applications whose 补正 or payment period passed (run daily)."""
+    closed = services.close_expired()
+    click.echo(f"closed {len(closed)} applications as 视为放弃" + (f": {', '.join(closed)}" if closed else ""))
+
+
 @requests_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when there is no application yet.")
 @with_appcontext

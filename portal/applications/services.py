@@ -515,8 +515,8 @@ def _check_closing(application: Application, reason: str) -> None:
     if reason == "no_correction" and not (application.status_enum is Status.CORRECTING
                                           and application.correction_due_on and now > application.correction_due_on):
         raise ApplicationRefused("只有补正期限届满仍未补正的申请，才能按“逾期不补正”终止。")
-    if reason == "unpaid" and not (application.status_enum is Status.PAUSED and application.fee_due_on
-                                   and now > application.fee_due_on):
+    if reason == "unpaid" and not (application.status_enum is Status.PAUSED and _paused_for_fee(application)
+                                   and application.fee_due_on and now > application.fee_due_on):
         raise ApplicationRefused("只有缴费期限届满仍未缴费的申请，才能按“逾期未缴费”终止。")
 
 
@@ -554,6 +554,48 @@ def queue(which: str = "open", mine: StaffUser | None = None) -> list[Applicatio
     # By deadline: the nearest first, stopped clocks (no due date) after, then by number.
     return list(db.session.scalars(query.order_by(Application.due_on.is_(None), Application.due_on,
                                                   Application.number)))
+
+
+def close_expired() -> list[str]:
+    """视为放弃: applications whose 补正 period or fee payment period has passed without the
+    correction or the payment, closed as the annual report's 其他处理 1 or 2 (run daily). Returns
+    their numbers."""
+    now, closed = today(), []
+    expired = db.session.scalars(select(Application).where(
+        ((Application.status == Status.CORRECTING.value) & (Application.correction_due_on < now))
+        | ((Application.status == Status.PAUSED.value) & (Application.fee_due_on < now)
+           & (Application.fee_amount > 0))))
+    for application in list(expired):
+        if application.status_enum is Status.PAUSED and not _paused_for_fee(application):
+            continue  # paused for consultation after the fee was paid: not waiting for payment
+        reason = "no_correction" if application.status_enum is Status.CORRECTING else "unpaid"
+        text = ("申请人未在补正期限内补正，视为放弃申请（《政府信息公开条例》第三十条）。" if reason == "no_correction"
+                else "申请人未在缴费期限内缴纳信息处理费，视为放弃申请（国办函〔2020〕109号）。")
+        try:
+            answer(application, None, application.version, "other", reason, {"text": text})
+        except (ApplicationRefused, ApplicationConflict):
+            db.session.rollback()  # changed meanwhile: tomorrow's run looks again
+            continue
+        closed.append(application.number)
+    return closed
+
+
+def _last_pause(application: Application) -> ApplicationEvent | None:
+    return next((event for event in reversed(application.events) if event.kind == "paused"), None)
+
+
+def _paused_for_fee(application: Application) -> bool:
+    last = _last_pause(application)
+    return last is not None and last.detail.get("kind") == "fee"
+
+
+def third_party_due(application: Application) -> dt.date | None:
+    """While a third party is consulted: the last of its 15 working days (Art. 32). A third party
+    that has not answered by then leaves the decision to the bureau; the handler resumes the clock."""
+    last = _last_pause(application)
+    if application.status_enum is not Status.PAUSED or last is None or last.detail.get("kind") != "third_party":
+        return None
+    return clock.count(last.on, clock.THIRD_PARTY_DAYS).due_on
 
 
 def purge(on: dt.date | None = None) -> int:

@@ -101,7 +101,7 @@ def status():
         events=services.timeline(application, for_applicant=True), labels=services.EVENT_LABELS,
         pause_kinds=services.PAUSE_KINDS, overdue=services.is_overdue(application),
         waited=services.days_waited(application), answer_kind=answers.BY_CODE.get(application.answer_type or ""),
-        answers=answers, letter_number=letter.letter_number(application) if application.answer_type else "",
+        answers=answers, third_party_due=services.third_party_due(application), letter_number=letter.letter_number(application) if application.answer_type else "",
     )
 
 

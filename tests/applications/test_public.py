@@ -196,3 +196,15 @@ def test_the_same_form_sent_twice_files_once_and_shows_the_same_receipt(desk_app
     with desk_app.app_context():
         assert db.session.scalar(select(func.count(Application.id))) == 1
     assert client.post("/apply/", data={**data, "form_token": "short"}).status_code == 400
+
+
+def test_the_applicant_sees_the_third_partys_deadline_while_it_is_consulted(desk_app, today):
+    today.set(dt.date(2026, 6, 1))
+    client = desk_app.test_client()
+    number, secret, _ = apply(client)
+    with desk_app.app_context():
+        application = db.session.scalar(select(Application))
+        services.pause(application, accounts.find_user("clerk"), application.version, "third_party", "征求某公司意见。")
+    page = _status(client, number, secret).get_data(as_text=True)
+    assert "第三方意见期限" in page and "2026-06-23" in page.replace("年", "-").replace("月", "-").replace("日", "")
+    assert "暂停计时中" in page  # no due date while the clock is stopped

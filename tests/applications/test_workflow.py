@@ -198,3 +198,25 @@ def test_personal_data_is_purged_after_the_retention_period_and_the_figures_stay
     assert all(event.sealed_note is None for event in old.events)
     assert services.personal(recent)["name"] == FORM["name"]
     assert annual.table(2022).row("results_total")["total"] == 1  # the figures stay
+
+
+def test_expired_corrections_and_unpaid_fees_are_closed_as_abandoned(ctx):
+    clerk, today = ctx
+    correcting = _file(today, D(2026, 6, 1))
+    services.request_correction(correcting, clerk, correcting.version, "请写明文件名称。", 5)  # due 8 Jun
+    unpaid = [_file(today, D(2026, 6, 1)) for _ in range(11)][-1]
+    services.fee_notice(unpaid, clerk, unpaid.version)  # 20 working days after 1 Jun (端午 off): 30 Jun
+    consulted = _file(today, D(2026, 6, 1), id_number="THIRD")
+    services.pause(consulted, clerk, consulted.version, "third_party", "征求某公司意见。")
+    assert services.third_party_due(consulted) == D(2026, 6, 23)  # 15 working days, 端午 (19 Jun) off
+    today.set(D(2026, 6, 8))
+    assert services.close_expired() == []  # the last day of a period is still within it
+    today.set(D(2026, 6, 9))
+    assert services.close_expired() == [correcting.number]
+    assert (correcting.status, correcting.answer_reason) == ("closed", "no_correction")
+    today.set(D(2026, 6, 30))
+    assert services.close_expired() == []
+    today.set(D(2026, 7, 1))
+    assert services.close_expired() == [unpaid.number]
+    assert (unpaid.status, unpaid.answer_reason) == ("closed", "unpaid")
+    assert consulted.status == "paused"  # a consultation is never closed by the clock

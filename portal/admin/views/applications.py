@@ -68,6 +68,7 @@ def _detail_page(application, message=None, status=200):
         allowed={action for action, states in services.ALLOWED.items() if application.status_enum in states},
         overdue=services.is_overdue(application), waited=services.days_waited(application), message=message,
         default_correction=clock.DEFAULT_CORRECTION_PERIOD, today=today(), channels=CHANNELS,
+        third_party_due=services.third_party_due(application),
         **services.form_vocabulary(),
     ), status
 
