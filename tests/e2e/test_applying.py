@@ -118,3 +118,18 @@ def test_a_form_sent_back_keeps_everything_and_says_what_to_fix(browser, live_se
         expect(citizen.locator("#error-summary")).to_contain_text(problem)
     assert citizen.get_by_label("姓名或组织名称").input_value() == "王芳"
     screenshot(citizen, "apply-errors")
+
+
+def test_a_receipt_code_always_fits_a_phone(browser, live_server):
+    """A hyphen before a digit is no line-break opportunity (UAX #14): codes whose groups start
+    with digits were one unbreakable run, wider than a 390 px screen. Every code must wrap."""
+    from portal import create_app
+
+    app = create_app({"env": "testing", "secret_key": "x", "receipt_pepper": "y", "database_url": "sqlite://"})
+    code = app.jinja_env.get_template("reports/_receipt_code.html").render(
+        groups=["0BPZ", "1111", "2222", "3333", "4444", "5555"])
+    page = browser.new_context(base_url=live_server, viewport=PHONE, locale="zh-CN").new_page()
+    page.goto("/privacy")
+    page.evaluate("html => { document.querySelector('main').innerHTML = html; }", code)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("() => document.querySelector('.receipt-code').getBoundingClientRect().right") <= PHONE["width"]
