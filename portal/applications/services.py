@@ -329,15 +329,20 @@ def _act(application: Application, action: str, actor: StaffUser, version: int, 
         raise ApplicationRefused("日期不能晚于今天。")
     if on < application.received_on:
         raise ApplicationRefused("日期不能早于收到申请之日。")
+    _claim(application, version)
+    return on
+
+
+def _claim(application: Application, version: int, **values) -> None:
+    """Move the version on (setting `values` in the same statement) if it is still `version`."""
     claimed = db.session.execute(
         update(Application).where(Application.id == application.id, Application.version == version)
-        .values(version=Application.version + 1).execution_options(synchronize_session=False)
+        .values(version=Application.version + 1, **values).execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         db.session.rollback()
         raise ApplicationConflict
     db.session.refresh(application)
-    return on
 
 
 def _event(application: Application, what: str, on: dt.date, actor: StaffUser | None, public: bool = True,
@@ -523,14 +528,7 @@ def _check_closing(application: Application, reason: str) -> None:
 def assign(application: Application, actor: StaffUser, version: int, handler: StaffUser | None) -> None:
     if application.status_enum.is_final:
         raise ApplicationRefused("申请已办结。")
-    claimed = db.session.execute(
-        update(Application).where(Application.id == application.id, Application.version == version)
-        .values(version=Application.version + 1, assigned_to_id=handler.id if handler else None)
-        .execution_options(synchronize_session=False)).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        raise ApplicationConflict
-    db.session.refresh(application)
+    _claim(application, version, assigned_to_id=handler.id if handler else None)
     _event(application, "assigned", today(), actor, public=False, to=handler.display_name if handler else "")
     _done(application, actor, "assigned")
 
