@@ -4,12 +4,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context, request
-from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import RequestRedirect
 
 from portal.config import Settings
 from portal.extensions import csrf, db, limiter, migrate
+from portal.web.proxies import TrustedProxies
 
 
 class Portal(Flask):
@@ -29,6 +31,18 @@ class Portal(Flask):
             path = path[len(root):]
         return self.extensions["portal.settings"].public_base_url + path
 
+    def raise_routing_exception(self, request):
+        """A slash redirect (/ratings → /ratings/) goes to the public base URL: Werkzeug would
+        build it from the request's scheme and host, which a client can choose."""
+        try:
+            super().raise_routing_exception(request)
+        except RequestRedirect as redirect:
+            target = urlsplit(redirect.new_url)
+            root = request.script_root
+            path = target.path[len(root):] if root and target.path.startswith(root) else target.path
+            base = self.extensions["portal.settings"].public_base_url
+            raise RequestRedirect(base + path + (f"?{target.query}" if target.query else "")) from None
+
 
 def create_app(config: Settings | Mapping | None = None) -> Flask:
     """Build the application: settings → extensions → features (pages, kinds, commands).
@@ -41,9 +55,9 @@ def create_app(config: Settings | Mapping | None = None) -> Flask:
     app.config.from_mapping(settings.flask_config())
     app.extensions["portal.settings"] = settings
     if settings.trusted_proxies:
-        # The client's address and scheme as the proxies in front say (each trusted hop is one).
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
+        # The client's address and scheme as the proxies in front say (each trusted hop is one),
+        # believed only on a connection from TRUSTED_PROXY_NETWORKS.
+        app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies, settings.trusted_proxy_networks)
 
     register_extensions(app, settings)
     register_features(app)

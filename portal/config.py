@@ -6,10 +6,13 @@ start with settings that would be unsafe in front of the public.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
+import math
 import os
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -83,6 +86,16 @@ class Settings:
     # How many reverse proxies in front of the portal set X-Forwarded-For/-Proto (Werkzeug's
     # ProxyFix): 0 (default) trusts no such header, 1 for the documented nginx.
     trusted_proxies: int = 0
+    # The addresses those proxies connect from (TRUSTED_PROXY_NETWORKS, comma-separated): the
+    # forwarded headers are believed only on a connection from one of them, so a client that
+    # reaches gunicorn directly cannot choose its own address or scheme.
+    trusted_proxy_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # Pictures attached to reports are decoded to strip their metadata: at most this many pixels
+    # in one request, and per client (the day's keyed address hash) in one day.
+    upload_pixels_per_request: int = 120_000_000
+    upload_pixels_per_day: int = 600_000_000
+    # Words of one search query that are looked up (the rest are ignored, and the page says so).
+    search_max_words: int = 12
     # The publication log's Ed25519 signing key (`flask log init-key` writes it, mode 0600).
     # Outside the database, so a database dump cannot sign a rewritten history.
     log_key_file: Path = INSTANCE_DIR / "publication-log.key"
@@ -129,6 +142,9 @@ class Settings:
             "REPORT_RETENTION_DAYS": "report_retention_days",
             "APPLICATION_RETENTION_DAYS": "application_retention_days",
             "TRUSTED_PROXIES": "trusted_proxies",
+            "UPLOAD_PIXELS_PER_REQUEST": "upload_pixels_per_request",
+            "UPLOAD_PIXELS_PER_DAY": "upload_pixels_per_day",
+            "SEARCH_MAX_WORDS": "search_max_words",
         }.items():
             if environ.get(var):
                 try:
@@ -143,56 +159,21 @@ class Settings:
             values["application_fee_method"] = environ["APPLICATION_FEE_METHOD"].strip()
         if environ.get("LOG_WITNESSES"):
             values["log_witnesses"] = tuple(k.strip() for k in environ["LOG_WITNESSES"].split(",") if k.strip())
-        if environ.get("METRICS_NETWORKS"):
-            values["metrics_networks"] = tuple(n.strip() for n in environ["METRICS_NETWORKS"].split(",") if n.strip())
+        for var, field in {"METRICS_NETWORKS": "metrics_networks", "TRUSTED_PROXY_NETWORKS": "trusted_proxy_networks"}.items():
+            if environ.get(var):
+                values[field] = tuple(n.strip() for n in environ[var].split(",") if n.strip())
         if environ.get("ALLOWED_HOSTS"):
             values["allowed_hosts"] = tuple(h.strip() for h in environ["ALLOWED_HOSTS"].split(",") if h.strip())
         return cls(**values)
 
     def finalised(self) -> "Settings":
-        """Fill local defaults and refuse unsafe production settings."""
-        if self.env not in ENVIRONMENTS:
-            raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}")
-        if self.application_fee_method not in ("per_application", "per_page"):
-            raise ConfigError("APPLICATION_FEE_METHOD must be per_application (按件计收) or per_page (按量计收), "
-                              f"not {self.application_fee_method!r}")
+        """Fill local defaults and refuse unsafe settings (RULES; production has more of them)."""
+        for rule in RULES:
+            if (self.env == "production" or not rule.production_only) and not rule.holds(self):
+                raise ConfigError(f"{rule.variable}: {rule.describe(self)}")
         settings = self
-        for network in self.metrics_networks:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError as exc:
-                raise ConfigError(f"METRICS_NETWORKS: {network!r} is not a network (e.g. 10.0.0.0/8)") from exc
-        if self.public_base_url:
-            _check_base_url(self.public_base_url)
         if self.env == "production":
-            if len(self.secret_key) < 32 or self.secret_key in {"dev", "change-me", "secret"}:
-                raise ConfigError(
-                    "PORTAL_ENV=production needs SECRET_KEY: at least 32 random characters "
-                    "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-                )
-            if len(self.receipt_pepper) < 32:
-                raise ConfigError(
-                    "PORTAL_ENV=production needs RECEIPT_PEPPER: at least 32 random characters, "
-                    "different from SECRET_KEY and never changed (receipt codes depend on it)"
-                )
-            if self.receipt_pepper == self.secret_key:
-                raise ConfigError(
-                    "RECEIPT_PEPPER must differ from SECRET_KEY: the pepper is kept out of the database and "
-                    "its backups, the secret key signs cookies; set RECEIPT_PEPPER to its own 32+ random characters"
-                )
-            if self.debug:
-                raise ConfigError("PORTAL_ENV=production refuses to run with FLASK_DEBUG on")
-            if not self.public_base_url:
-                raise ConfigError(
-                    "PORTAL_ENV=production needs PUBLIC_BASE_URL, the site's public address "
-                    "(e.g. https://yjj.meizhou.gov.cn): feeds, the sitemap and the API link to it"
-                )
             if not self.plain_http:
-                if urlsplit(self.public_base_url).scheme != "https":
-                    raise ConfigError(
-                        "PORTAL_ENV=production assumes HTTPS: PUBLIC_BASE_URL must start with https://, "
-                        "or set PORTAL_PLAIN_HTTP=1 if the portal is served over plain HTTP on purpose"
-                    )
                 settings = dataclasses.replace(settings, https=True)
         else:
             if not self.secret_key:
@@ -259,10 +240,126 @@ class Settings:
         }
 
 
-def _check_base_url(url: str) -> None:
+GENERATE = "python -c \"import secrets; print(secrets.token_urlsafe(48))\""
+# A secret must be worth at least this many bits to a guesser (zxcvbn's estimate: it knows
+# repetition, sequences, keyboard walks and dictionary words; 48 random URL-safe characters are
+# estimated at about 210, 32 hex digits at about 105).
+SECRET_BITS = 128
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why `value` is no secret (a shipped example, or too easy to guess), or None."""
+    if not value:
+        return "is not set"
+    if value in example_values():
+        return "this is the example value shipped in the repository, which anyone can read"
+    if secret_bits(value) < SECRET_BITS:
+        return f"too easy to guess (about {secret_bits(value)} bits; at least {SECRET_BITS} are needed)"
+    return None
+
+
+def secret_bits(value: str) -> int:
+    from zxcvbn import zxcvbn
+
+    # zxcvbn reads at most its first 100 characters; a longer random value is only stronger.
+    return int(zxcvbn(value[:100])["guesses_log10"] * math.log2(10))
+
+
+@functools.cache
+def example_values() -> frozenset[str]:
+    """Every value assigned in the repository's example files (deploy/**/*.env, the README):
+    a placeholder copied from there into production is public."""
+    values = set()
+    for path in [*sorted((PROJECT_ROOT / "deploy").rglob("*.env")), PROJECT_ROOT / "README.md"]:
+        if path.is_file():
+            for match in _ASSIGNMENT.finditer(path.read_text(encoding="utf-8", errors="replace")):
+                values.add(match.group(1).strip().strip("'\"`"))
+    return frozenset(v for v in values if v)
+
+
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[A-Z][A-Z0-9_]*=(\S+)", re.MULTILINE)
+
+
+def _base_url_problem(url: str) -> str | None:
     base = urlsplit(url)
     if base.scheme not in ("http", "https") or not base.hostname or base.query or base.fragment:
-        raise ConfigError(f"PUBLIC_BASE_URL must be an address like https://yjj.meizhou.gov.cn, not {url!r}")
+        return f"must be an address like https://yjj.meizhou.gov.cn, not {url!r}"
+    if base.username is not None or base.password is not None:
+        # A user name in the base URL would be copied into every feed, sitemap and API link.
+        return "must not contain a user name or password"
+    return None
+
+
+def _networks_problem(networks: tuple[str, ...]) -> str | None:
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            return f"{network!r} is not a network (e.g. 10.0.0.0/8)"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One condition a setting must meet; `message` says what to do when it does not."""
+
+    variable: str
+    holds: Callable[[Settings], bool]
+    message: str | Callable[[Settings], str]
+    production_only: bool = False
+
+    def describe(self, settings: Settings) -> str:
+        return self.message(settings) if callable(self.message) else self.message
+
+
+def _in_range(variable: str, field: str, low: int, high: int | None = None) -> Rule:
+    bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+    return Rule(variable, lambda s: low <= getattr(s, field) <= (high if high is not None else math.inf),
+                f"must be a whole number {bounds}")
+
+
+def _secret_rule(variable: str, field: str) -> Rule:
+    return Rule(variable, lambda s: secret_weakness(getattr(s, field)) is None,
+                lambda s: f"{secret_weakness(getattr(s, field))}. Generate one with {GENERATE} and keep it",
+                production_only=True)
+
+
+# Every rule a setting must meet, in the order they are checked; tests/test_config.py has a test
+# for each row.
+RULES: tuple[Rule, ...] = (
+    Rule("PORTAL_ENV", lambda s: s.env in ENVIRONMENTS, lambda s: f"must be one of {', '.join(ENVIRONMENTS)}, not {s.env!r}"),
+    Rule("APPLICATION_FEE_METHOD", lambda s: s.application_fee_method in ("per_application", "per_page"),
+         lambda s: "must be per_application (按件计收) or per_page (按量计收), "
+                   f"not {s.application_fee_method!r}"),
+    Rule("METRICS_NETWORKS", lambda s: _networks_problem(s.metrics_networks) is None,
+         lambda s: _networks_problem(s.metrics_networks) or ""),
+    Rule("TRUSTED_PROXY_NETWORKS", lambda s: _networks_problem(s.trusted_proxy_networks) is None,
+         lambda s: _networks_problem(s.trusted_proxy_networks) or ""),
+    Rule("PUBLIC_BASE_URL", lambda s: not s.public_base_url or _base_url_problem(s.public_base_url) is None,
+         lambda s: _base_url_problem(s.public_base_url) or ""),
+    _in_range("PAGE_SIZE", "page_size", 1, 100),
+    _in_range("MAX_CONTENT_LENGTH", "max_content_length", 1),
+    _in_range("TRUSTED_PROXIES", "trusted_proxies", 0, 10),
+    _in_range("REPORT_ANSWER_WORKING_DAYS", "report_answer_working_days", 1, 60),
+    _in_range("REPORT_RETENTION_DAYS", "report_retention_days", 1),
+    _in_range("APPLICATION_RETENTION_DAYS", "application_retention_days", 1),
+    _in_range("UPLOAD_PIXELS_PER_REQUEST", "upload_pixels_per_request", 1_000_000),
+    _in_range("UPLOAD_PIXELS_PER_DAY", "upload_pixels_per_day", 1_000_000),
+    _in_range("SEARCH_MAX_WORDS", "search_max_words", 1, 64),
+    _secret_rule("SECRET_KEY", "secret_key"),
+    _secret_rule("RECEIPT_PEPPER", "receipt_pepper"),
+    Rule("RECEIPT_PEPPER", lambda s: s.receipt_pepper != s.secret_key,
+         "must differ from SECRET_KEY: the pepper is kept out of the database and its backups, the secret "
+         "key signs cookies; give each its own value", production_only=True),
+    Rule("FLASK_DEBUG", lambda s: not s.debug, "PORTAL_ENV=production refuses to run with FLASK_DEBUG on",
+         production_only=True),
+    Rule("PUBLIC_BASE_URL", lambda s: bool(s.public_base_url),
+         "PORTAL_ENV=production needs the site's public address (e.g. https://yjj.meizhou.gov.cn): feeds, "
+         "the sitemap and the API link to it", production_only=True),
+    Rule("PUBLIC_BASE_URL", lambda s: s.plain_http or urlsplit(s.public_base_url).scheme == "https",
+         "PORTAL_ENV=production assumes HTTPS: it must start with https://, or set PORTAL_PLAIN_HTTP=1 if "
+         "the portal is served over plain HTTP on purpose", production_only=True),
+)
 
 
 def _sqlalchemy_url(url: str) -> str:

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -58,8 +59,8 @@ def free_port() -> int:
 def prepare_portal(home: Path) -> dict:
     """A fresh instance with the demo content imported and the search index built."""
     env = {
-        **os.environ, "FLASK_APP": "wsgi", "PORTAL_ENV": "production", "SECRET_KEY": "bench-" + "k" * 40,
-        "RECEIPT_PEPPER": "bench-pepper-" + "p" * 40, "PUBLIC_BASE_URL": "http://127.0.0.1",
+        **os.environ, "FLASK_APP": "wsgi", "PORTAL_ENV": "production", "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
+        "RECEIPT_PEPPER": "bench-pepper-" + secrets.token_urlsafe(48), "PUBLIC_BASE_URL": "http://127.0.0.1",
         "PORTAL_PLAIN_HTTP": "1",  # loopback, on purpose
         "DATABASE_URL": f"sqlite:///{home / 'portal.sqlite3'}", "FILES_DIR": str(home / "files"),
         "SEARCH_INDEX_DIR": str(home / "search_index"),

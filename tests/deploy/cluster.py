@@ -103,9 +103,11 @@ class Cluster:
         self.bridge: RedisBridge | None = None
         self.env = {
             **os.environ,
-            "FLASK_APP": "wsgi", "PORTAL_ENV": "production", "SECRET_KEY": "cluster-" + "k" * 40,
-            "RECEIPT_PEPPER": "cluster-pepper-" + "p" * 40, "DATABASE_URL": self.database_url,
+            "FLASK_APP": "wsgi", "PORTAL_ENV": "production", "SECRET_KEY": "cluster-" + secrets.token_urlsafe(48),
+            "RECEIPT_PEPPER": "cluster-pepper-" + secrets.token_urlsafe(48), "DATABASE_URL": self.database_url,
             "PUBLIC_BASE_URL": self.public, "TRUSTED_PROXIES": "1", "FORWARDED_ALLOW_IPS": "*",
+            # nginx (10.N.1.1, 10.N.2.1) and this test when it speaks to a host as nginx would (10.N.0.1).
+            "TRUSTED_PROXY_NETWORKS": f"10.{self.net}.0.0/16",
             "RATELIMIT_STORAGE_URI": f"redis+unix://{workdir / 'redis.sock'}",
             "RATELIMIT_KEY_PREFIX": "cluster-" + secrets.token_hex(4), "SEARCH_FOLLOWER": "1",
             "PORTAL_LOG_AUDIT_AT_START": "0", "WEB_CONCURRENCY": "2", "LOG_KEY_FILE": str(workdir / "log.key"),

@@ -7,6 +7,7 @@ Screenshots land in tests/e2e/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -57,11 +58,11 @@ def live_server(live_home):
         **os.environ,
         "FLASK_APP": "wsgi",
         "PORTAL_ENV": "production",  # as deployed: debug off, a real key required
-        "SECRET_KEY": "e2e-" + "k" * 40,
+        "SECRET_KEY": "e2e-" + secrets.token_urlsafe(48),
         "DATABASE_URL": f"sqlite:///{home / 'portal.sqlite3'}",
         "FILES_DIR": str(home / "files"),
         "REPORT_FILES_DIR": str(home / "report-files"),
-        "RECEIPT_PEPPER": "e2e-pepper-" + "p" * 40,
+        "RECEIPT_PEPPER": "e2e-pepper-" + secrets.token_urlsafe(48),
         "SEARCH_INDEX_DIR": str(home / "search_index"),
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
