@@ -261,8 +261,14 @@ def secret_weakness(value: str) -> str | None:
 def secret_bits(value: str) -> int:
     from zxcvbn import zxcvbn
 
-    # zxcvbn reads at most its first 100 characters; a longer random value is only stronger.
-    return int(zxcvbn(value[:100])["guesses_log10"] * math.log2(10))
+    # zxcvbn refuses more than 72 characters, so a longer value is estimated in 72-character
+    # pieces whose guesses multiply (their bits add): a long value is not refused for its length,
+    # and a weak start is not hidden by a long tail (it counts only for what it is worth).
+    pieces = [value[i:i + ZXCVBN_MAX] for i in range(0, min(len(value), 4 * ZXCVBN_MAX), ZXCVBN_MAX)]
+    return int(sum(zxcvbn(piece)["guesses_log10"] for piece in pieces) * math.log2(10))
+
+
+ZXCVBN_MAX = 72
 
 
 @functools.cache
