@@ -10,10 +10,10 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 
 from portal.staff import audit, passwords, totp
-from portal.staff.models import LoginThrottle, Role, RoleAssignment, StaffSession, StaffUser
+from portal.staff.models import LoginThrottle, PendingLogin, Role, RoleAssignment, StaffSession, StaffUser
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.upsert import upsert
@@ -22,6 +22,8 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # A session ends after this long without a request, and after this long in any case.
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
+# Between the password and the code: long enough to open an app, short enough to be useless later.
+PENDING_TIMEOUT = dt.timedelta(minutes=5)
 # Throttling per account: FREE_FAILURES wrong attempts cost nothing, then each further one
 # doubles the wait, up to MAX_DELAY. Failures are forgotten after FORGET_AFTER without one.
 # Per account, not per site: one attacker guessing one name slows that name only.
@@ -264,6 +266,39 @@ def clear_failures(name: str) -> None:
         db.session.delete(throttle)
 
 
+# --- between the password and the code ------------------------------------------------------
+
+def begin_login(user: StaffUser, next_path: str) -> str:
+    """The password step succeeded: a pending login, kept here. Returns the token the browser
+    holds (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(PendingLogin(token_hash=_token_hash(token), user_id=user.id, next=next_path[:500]))
+    db.session.commit()
+    return token
+
+
+def pending_login(token: str | None, now: dt.datetime | None = None) -> PendingLogin | None:
+    """The pending login a token names, if it is fresh and its account still active."""
+    if not token or not isinstance(token, str):
+        return None
+    pending = db.session.get(PendingLogin, _token_hash(token))
+    if pending is None:
+        return None
+    if (now or utcnow()) - pending.created_at > PENDING_TIMEOUT or not pending.user.active:
+        db.session.delete(pending)
+        db.session.commit()
+        return None
+    return pending
+
+
+def finish_login(pending: PendingLogin) -> tuple[str, str]:
+    """The second step succeeded: the pending login is used up (once), a session starts.
+    Returns (session token, where to go)."""
+    user, target = pending.user, pending.next
+    db.session.delete(pending)
+    return start_session(user), target
+
+
 # --- sessions ------------------------------------------------------------------------------
 
 def _token_hash(token: str) -> str:
@@ -285,6 +320,8 @@ def sweep_expired_sessions(now: dt.datetime | None = None) -> int:
         update(StaffSession).where(StaffSession.revoked_at.is_not(None), StaffSession.desk_key.is_not(None))
         .values(desk_key=None).execution_options(synchronize_session=False)
     ).rowcount
+    db.session.execute(delete(PendingLogin).where(PendingLogin.created_at < now - PENDING_TIMEOUT)
+                       .execution_options(synchronize_session=False))
     db.session.commit()
     return ended + wiped
 

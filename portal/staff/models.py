@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.staff import totp
 
 
 class Role(str, enum.Enum):
@@ -46,7 +47,8 @@ class StaffUser(db.Model):
     # An account created by someone else must choose its own password at first login.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The authenticator's secret, sealed (staff.totp.seal_secret); read and set it as totp_secret.
+    totp_sealed: Mapped[str | None] = mapped_column("totp_secret", String(200))
     totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     # The 30-second step of the last code accepted: a code is good once (no replay).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
@@ -55,6 +57,14 @@ class StaffUser(db.Model):
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def totp_secret(self) -> str | None:
+        return totp.open_secret(self.totp_sealed) if self.totp_sealed else None
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        self.totp_sealed = totp.seal_secret(secret) if secret else None
 
     @property
     def role_set(self) -> set[Role]:
@@ -91,6 +101,22 @@ class StaffSession(db.Model):
     # The report desk's private key while this session has it unlocked, encrypted with a key that
     # lives only in the browser's session cookie: neither the database nor the cookie alone opens it.
     desk_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    user: Mapped[StaffUser] = relationship(lazy="joined")
+
+
+class PendingLogin(db.Model):
+    """A password accepted, the second step not yet done. The browser's cookie holds only a
+    random token whose SHA-256 is kept here: whoever can sign cookies (SECRET_KEY) still cannot
+    make one, so no forged cookie reaches the code or enrolment step. Used once, minutes long."""
+
+    __tablename__ = "staff_pending_logins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Where to go after the login (a back-office path, checked when it was stored).
+    next: Mapped[str] = mapped_column(String(500), default="")
 
     user: Mapped[StaffUser] = relationship(lazy="joined")
 

@@ -1,8 +1,6 @@
 """Signing in (password, then the TOTP code; enrolment on first login), out, and passwords."""
 from __future__ import annotations
 
-import time
-
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 
 from portal import publication
@@ -12,9 +10,8 @@ from portal.staff.models import Role
 from portal.extensions import limiter
 from portal.web.redirects import local_target
 
+# The session cookie holds only the pending login's random token (accounts.begin_login).
 PENDING_KEY = "pending_login"
-# Between the password and the code: long enough to open an app, short enough to be useless later.
-PENDING_SECONDS = 300
 
 
 def _safe_next(target: str | None) -> str:
@@ -22,18 +19,15 @@ def _safe_next(target: str | None) -> str:
     return local_target(target, url_for("admin.dashboard"), prefix="/admin/")
 
 
-def _pending_user():
-    pending = session.get(PENDING_KEY)
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+def _pending():
+    pending = accounts.pending_login(session.get(PENDING_KEY))
+    if pending is None:
         session.pop(PENDING_KEY, None)
-        return None
-    user = accounts.get_user(pending["user"])
-    return user if user is not None and user.active else None
+    return pending
 
 
-def _sign_in(user) -> str:
-    target = session.get(PENDING_KEY, {}).get("next")
-    token = accounts.start_session(user)
+def _sign_in(pending) -> str:
+    token, target = accounts.finish_login(pending)
     # Everything from before the login is dropped: a new session, nothing carried over.
     session.clear()
     session[SESSION_KEY] = token
@@ -65,7 +59,7 @@ def login():
     except accounts.LoginRefused as exc:
         return render_template("admin/login.html", message=exc.message, username=username), 400
     session.clear()
-    session[PENDING_KEY] = {"user": user.id, "at": time.time(), "next": _safe_next(request.form.get("next"))}
+    session[PENDING_KEY] = accounts.begin_login(user, _safe_next(request.form.get("next")))
     return redirect(url_for("admin.login_code" if user.totp_confirmed else "admin.enrol"))
 
 
@@ -73,7 +67,8 @@ def login():
 @public
 @limiter.limit("30 per 10 minutes", methods=["POST"])
 def login_code():
-    user = _pending_user()
+    pending = _pending()
+    user = pending.user if pending else None
     if user is None or not user.totp_confirmed:
         flash("请先输入用户名和密码。", "info")
         return redirect(url_for("admin.login"))
@@ -85,14 +80,15 @@ def login_code():
         return render_template("admin/login_code.html", message=str(exc)), 429
     except accounts.CodeRefused as exc:
         return render_template("admin/login_code.html", message=exc.message), 400
-    return redirect(_sign_in(user))
+    return redirect(_sign_in(pending))
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
 @public
 def enrol():
     """Two-factor enrolment is mandatory: an account without it cannot sign in."""
-    user = _pending_user()
+    pending = _pending()
+    user = pending.user if pending else None
     if user is None or user.totp_confirmed:
         return redirect(url_for("admin.login"))
     secret = user.totp_secret or accounts.begin_enrolment(user)
@@ -108,7 +104,7 @@ def enrol():
         return render_template("admin/enrol.html", message=str(exc), **page), 429
     except accounts.CodeRefused as exc:
         return render_template("admin/enrol.html", message=exc.message, **page), 400
-    target = _sign_in(user)
+    target = _sign_in(pending)
     flash("两步验证已启用。", "success")
     return redirect(target)
 
