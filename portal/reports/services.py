@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.staff import audit
+from portal.staff import accounts, audit, passwords
 from portal.staff.models import StaffUser
 from portal.departments.models import Department
 from portal.clock import today
@@ -369,11 +369,38 @@ def _add_message(report: Report, kind: MessageKind, text: str, desk_public: byte
 # --- the desk -------------------------------------------------------------------------------
 
 def unlock_desk(passphrase: str) -> bytes:
-    """The desk's private key for this passphrase; crypto.DecryptionFailed if it is wrong."""
+    """The desk's private key for this passphrase; crypto.DecryptionFailed if it is wrong.
+    The bare operation, for the command line and tests: a handler's request goes through
+    `unlock_desk_as`, which bounds and throttles it."""
     key = desk_key()
     if key is None:
         raise DeskLocked
     return crypto.unlock_desk_key(key.locked_private_key, passphrase, key.salt, key.kdf_cost)
+
+
+def unlock_desk_as(handler: StaffUser, passphrase: str) -> bytes:
+    """A handler's unlock. Each guess costs Argon2id (~1 s, 256 MiB), so it takes one of the
+    machine's hashing slots like a login (passwords.HashingBusy when none is free: four parallel
+    guesses cannot take the cores from the public pages) and counts toward a throttle of its own
+    per account (accounts.LoginThrottled): the passphrase cannot be guessed freely from one
+    handler account, and a handler's wrong passphrases do not lock their login."""
+    throttle_key = f"desk-unlock:{handler.id}"
+    key = desk_key()
+    if key is None:
+        raise DeskLocked
+    with passwords.hashing_slot():
+        accounts.check_throttle(throttle_key, handler, "desk_unlock_throttled")
+        try:
+            private = passwords.at_low_priority(lambda: crypto.unlock_desk_key(
+                key.locked_private_key, passphrase, key.salt, key.kdf_cost))
+        except crypto.DecryptionFailed:
+            db.session.rollback()
+            accounts.count_failure(throttle_key)
+            audit.record(handler, "desk_unlock_failed", "desk_key", "", outcome="failed")
+            db.session.commit()
+            raise
+    accounts.clear_failures(throttle_key)
+    return private
 
 
 @dataclasses.dataclass(frozen=True)

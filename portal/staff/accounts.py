@@ -179,7 +179,7 @@ def _check_password(username: str, password: str, now: dt.datetime) -> StaffUser
     user = find_user(name)
     ok = passwords.verify_password(user.password_hash if user else None, password or "", slot_held=True)
     if not ok or user is None or not user.active:
-        _count_failure(name, now)
+        count_failure(name, now)
         audit.record(user, "login_failed", "staff_user", name, outcome="failed",
                      actor_name=name, detail="停用的账号" if (ok and user and not user.active) else "")
         db.session.commit()
@@ -208,7 +208,7 @@ def check_code(user: StaffUser, code: str, now: dt.datetime | None = None) -> No
     ).rowcount == 1
     if not claimed:
         db.session.rollback()
-        _count_failure(user.username, now)
+        count_failure(user.username, now)
         audit.record(user, "totp_failed", "staff_user", user.username, outcome="failed")
         db.session.commit()
         raise CodeRefused()
@@ -234,13 +234,19 @@ def confirm_enrolment(user: StaffUser, code: str) -> None:
 
 
 def _check_throttle(name: str, now: dt.datetime) -> None:
-    throttle = db.session.get(LoginThrottle, name)
+    check_throttle(name, find_user(name), "login_throttled", now)
+
+
+def check_throttle(key: str, user: StaffUser | None, action: str, now: dt.datetime | None = None) -> None:
+    """LoginThrottled (and `action` audited) while `key` has failed too often lately. The login
+    throttles by user name; other guessable secrets (the desk passphrase) by a key of their own."""
+    now = now or utcnow()
+    throttle = db.session.get(LoginThrottle, key)
     if throttle is None or now - throttle.last_failure_at > FORGET_AFTER:
         return
     wait = throttle_delay(throttle.failures) - (now - throttle.last_failure_at)
     if wait > dt.timedelta(0):
-        user = find_user(name)
-        audit.record(user, "login_throttled", "staff_user", name, outcome="denied", actor_name=name)
+        audit.record(user, action, "staff_user", user.username if user else key, outcome="denied", actor_name=key)
         db.session.commit()
         raise LoginThrottled(wait)
 
@@ -251,9 +257,10 @@ def throttle_delay(failures: int) -> dt.timedelta:
     return min(MAX_DELAY, FIRST_DELAY * 2 ** (failures - FREE_FAILURES))
 
 
-def _count_failure(name: str, now: dt.datetime) -> None:
+def count_failure(name: str, now: dt.datetime | None = None) -> None:
     """One more failure for `name`, in one atomic statement: concurrent first failures for one
     name neither collide on its key nor lose a count."""
+    now = now or utcnow()
     upsert(LoginThrottle, {"username": name, "failures": 1, "last_failure_at": now}, [LoginThrottle.username], {
         "failures": case((LoginThrottle.last_failure_at < now - FORGET_AFTER, 1), else_=LoginThrottle.failures + 1),
         "last_failure_at": now,

@@ -115,7 +115,7 @@ def _lower_priority() -> None:
         pass
 
 
-def _at_low_priority(work: Callable[[], object]) -> object:
+def at_low_priority(work: Callable[[], object]) -> object:
     global _executor
     with _executor_lock:
         if _executor is None or _executor[0] != os.getpid():  # a forked worker makes its own
@@ -128,12 +128,12 @@ def _at_low_priority(work: Callable[[], object]) -> object:
 def hash_password(password: str) -> str:
     """Only for signed-in staff and the command line: waits for a free slot."""
     with hashing_slot(wait=True):
-        return _at_low_priority(lambda: _hasher.hash(password))
+        return at_low_priority(lambda: _hasher.hash(password))
 
 
 def rehash_in_slot(password: str) -> str:
     """A new hash, by a caller that holds a hashing slot (an old hash upgraded at login)."""
-    return _at_low_priority(lambda: _hasher.hash(password))
+    return at_low_priority(lambda: _hasher.hash(password))
 
 
 def verify_password(password_hash: str | None, password: str, slot_held: bool = False) -> bool:
@@ -147,9 +147,9 @@ def verify_password(password_hash: str | None, password: str, slot_held: bool = 
             return False
 
     if slot_held:
-        return _at_low_priority(verify)
+        return at_low_priority(verify)
     with hashing_slot():
-        return _at_low_priority(verify)
+        return at_low_priority(verify)
 
 
 def needs_rehash(password_hash: str) -> bool:

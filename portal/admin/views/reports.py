@@ -11,7 +11,7 @@ import secrets
 
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 
-from portal.staff import accounts, audit
+from portal.staff import accounts, audit, passwords
 from portal.admin.access import SESSION_KEY, bp, current_staff, requires
 from portal.admin.views.forms import submitted_version
 from portal.staff.models import Role
@@ -83,10 +83,17 @@ def desk_key_setup():
 def unlock_desk():
     if request.method == "POST":
         try:
-            private = services.unlock_desk(request.form.get("passphrase", "")[:1024])
+            private = services.unlock_desk_as(current_staff(), request.form.get("passphrase", "")[:1024])
         except crypto.DecryptionFailed:
-            audit.record_now(current_staff(), "desk_unlock_failed", "desk_key", "", outcome="failed")
             return render_template("admin/report_unlock.html", message="口令不正确。"), 400
+        except accounts.LoginThrottled as exc:
+            return render_template("admin/report_unlock.html",
+                                   message=f"口令错误次数过多，请 {exc.seconds} 秒后再试。"), 429
+        except passwords.HashingBusy:
+            response = make_response(render_template("admin/report_unlock.html",
+                                                     message="系统繁忙，请几秒后再试。"), 503)
+            response.headers["Retry-After"] = "5"
+            return response
         except services.DeskLocked:
             return redirect(url_for("admin.desk_key_setup"))
         wrap = secrets.token_bytes(32)
