@@ -94,6 +94,10 @@ class Settings:
     # in one request, and per client (the day's keyed address hash) in one day.
     upload_pixels_per_request: int = 120_000_000
     upload_pixels_per_day: int = 600_000_000
+    # age public keys (age1…, comma-separated) that `flask backup create` encrypts every backup
+    # to; its private identity stays with the operator, off the portal's machines. Empty: plain
+    # backups (still 0600 files in a 0700 folder).
+    backup_recipients: tuple[str, ...] = ()
     # Words of one search query that are looked up (the rest are ignored, and the page says so).
     search_max_words: int = 12
     # The publication log's Ed25519 signing key (`flask log init-key` writes it, mode 0600).
@@ -159,7 +163,8 @@ class Settings:
             values["application_fee_method"] = environ["APPLICATION_FEE_METHOD"].strip()
         if environ.get("LOG_WITNESSES"):
             values["log_witnesses"] = tuple(k.strip() for k in environ["LOG_WITNESSES"].split(",") if k.strip())
-        for var, field in {"METRICS_NETWORKS": "metrics_networks", "TRUSTED_PROXY_NETWORKS": "trusted_proxy_networks"}.items():
+        for var, field in {"METRICS_NETWORKS": "metrics_networks", "TRUSTED_PROXY_NETWORKS": "trusted_proxy_networks",
+                           "BACKUP_RECIPIENTS": "backup_recipients"}.items():
             if environ.get(var):
                 values[field] = tuple(n.strip() for n in environ[var].split(",") if n.strip())
         if environ.get("ALLOWED_HOSTS"):
@@ -305,6 +310,17 @@ def _networks_problem(networks: tuple[str, ...]) -> str | None:
     return None
 
 
+def _recipients_problem(recipients: tuple[str, ...]) -> str | None:
+    from pyrage import RecipientError, x25519
+
+    for recipient in recipients:
+        try:
+            x25519.Recipient.from_str(recipient)
+        except RecipientError:
+            return f"{recipient[:20]!r} is not an age public key (age1…; `age-keygen` or `flask backup keygen` makes one)"
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class Rule:
     """One condition a setting must meet; `message` says what to do when it does not."""
@@ -341,6 +357,8 @@ RULES: tuple[Rule, ...] = (
          lambda s: _networks_problem(s.metrics_networks) or ""),
     Rule("TRUSTED_PROXY_NETWORKS", lambda s: _networks_problem(s.trusted_proxy_networks) is None,
          lambda s: _networks_problem(s.trusted_proxy_networks) or ""),
+    Rule("BACKUP_RECIPIENTS", lambda s: _recipients_problem(s.backup_recipients) is None,
+         lambda s: _recipients_problem(s.backup_recipients) or ""),
     Rule("PUBLIC_BASE_URL", lambda s: not s.public_base_url or _base_url_problem(s.public_base_url) is None,
          lambda s: _base_url_problem(s.public_base_url) or ""),
     _in_range("PAGE_SIZE", "page_size", 1, 100),

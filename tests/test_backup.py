@@ -127,3 +127,84 @@ def test_a_backup_restores_only_whole_unchanged_and_into_an_empty_deployment(pub
         from sqlalchemy import inspect
 
         assert inspect(db.engine).get_table_names() == []  # nothing half-restored
+
+
+def _modes(folder) -> set[str]:
+    import stat
+
+    return {f"{'d' if path.is_dir() else 'f'}{stat.S_IMODE(path.stat().st_mode):o}"
+            for path in [folder, *folder.rglob("*")]}
+
+
+def test_a_backup_is_readable_by_its_owner_only(published_app, tmp_path):
+    """Password hashes, session hashes and sealed data are in it: 0700 folders, 0600 files, even
+    when the folder existed (empty) with a wider mode and whatever the caller's umask."""
+    import os
+
+    folder = tmp_path / "backup"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    previous = os.umask(0o022)
+    try:
+        assert published_app.test_cli_runner().invoke(args=["backup", "create", str(folder)]).exit_code == 0
+    finally:
+        os.umask(previous)
+    assert _modes(folder) <= {"d700", "f600"} and "f600" in _modes(folder)
+
+
+def test_an_encrypted_backup_opens_only_with_the_operators_identity(published_app, tmp_path):
+    app = published_app
+    runner = app.test_cli_runner()
+    code, secret = _world(app)
+    before, read_before = _snapshot(app), _read_back(app, code, secret)
+    made = runner.invoke(args=["backup", "keygen", str(tmp_path / "operator.key")])
+    assert made.exit_code == 0 and made.output.startswith("age1")
+    assert _modes(tmp_path / "operator.key") == {"f600"}
+    public_key = made.output.strip()
+
+    result = runner.invoke(args=["backup", "create", str(tmp_path / "backup"), "--to", public_key])
+    assert result.exit_code == 0 and "encrypted to 1 key" in result.output, result.output
+    manifest = backup.verify(tmp_path / "backup")
+    assert manifest["encrypted_to"] == [public_key]
+    stored = [path for path in (tmp_path / "backup").rglob("*") if path.is_file() and path.name != "manifest.json"]
+    assert stored and all(path.name.endswith(".age") for path in stored)
+    for path in stored:  # no database, attachment or report text in the clear
+        data = path.read_bytes()
+        assert data.startswith(b"age-encryption.org/v1")
+        assert b"SQLite format 3" not in data and b"PGDMP" not in data and "诚信".encode() not in data
+    assert _modes(tmp_path / "backup") <= {"d700", "f600"}
+
+    _destroy(app)
+    refused = runner.invoke(args=["backup", "restore", str(tmp_path / "backup")])
+    assert refused.exit_code != 0 and "--identity" in refused.output
+    other = tmp_path / "other.key"
+    assert runner.invoke(args=["backup", "keygen", str(other)]).exit_code == 0
+    refused = runner.invoke(args=["backup", "restore", str(tmp_path / "backup"), "--identity", str(other)])
+    assert refused.exit_code != 0 and "does not open" in refused.output
+    with app.app_context():
+        from sqlalchemy import inspect
+
+        assert inspect(db.engine).get_table_names() == []  # nothing half-restored
+
+    result = runner.invoke(args=["backup", "restore", str(tmp_path / "backup"),
+                                 "--identity", str(tmp_path / "operator.key")])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["search", "rebuild", "--processes", "1"]).exit_code == 0
+    after = _snapshot(app)
+    assert all(after[path] == before[path] for path in before)
+    assert _read_back(app, code, secret) == read_before
+
+
+def test_a_changed_encrypted_backup_is_refused_before_decrypting(published_app, tmp_path):
+    from pyrage import x25519
+
+    identity = x25519.Identity.generate()
+    (tmp_path / "id").write_text(str(identity) + "\n")
+    runner = published_app.test_cli_runner()
+    assert runner.invoke(args=["backup", "create", str(tmp_path / "b"), "--to", str(identity.to_public())]).exit_code == 0
+    _destroy(published_app)
+    database = tmp_path / "b" / backup.verify(tmp_path / "b")["database"]["file"]
+    database.write_bytes(database.read_bytes()[:-1] + b"x")
+    refused = runner.invoke(args=["backup", "restore", str(tmp_path / "b"), "--identity", str(tmp_path / "id")])
+    assert refused.exit_code != 0 and "checksum" in refused.output
+    assert runner.invoke(args=["backup", "create", str(tmp_path / "c"), "--to", "age1notakey"]).exit_code != 0

@@ -145,6 +145,15 @@ def test_a_base_url_with_a_user_name_is_refused(url):
         Settings.from_env({"PUBLIC_BASE_URL": url}).finalised()
 
 
+def test_backup_recipients_must_be_age_public_keys():
+    from pyrage import x25519
+
+    with pytest.raises(ConfigError, match="BACKUP_RECIPIENTS: .*not an age public key"):
+        Settings.from_env({"BACKUP_RECIPIENTS": "ssh-rsa AAAA"}).finalised()
+    good = str(x25519.Identity.generate().to_public())
+    assert Settings.from_env({"BACKUP_RECIPIENTS": f" {good} "}).finalised().backup_recipients == (good,)
+
+
 @pytest.mark.parametrize("variable", ["METRICS_NETWORKS", "TRUSTED_PROXY_NETWORKS"])
 def test_networks_must_be_networks(variable):
     with pytest.raises(ConfigError, match=variable):
