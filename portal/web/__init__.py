@@ -6,7 +6,7 @@ from flask import Flask
 from portal.web import errors, slots
 from portal.web.markdown import render_markdown
 from portal.web.page_cache import PageCache
-from portal.web.requests import InMemoryUploadsRequest
+from portal.web.requests import InMemoryUploadsRequest, refuse_nul_bytes
 from portal.web.sessions import CookieOnDemandSessionInterface
 from portal.web.security import init_security_headers
 
@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     slots.add(app, slots.SITE_MAP, lambda: ("web/_site_map_section.html", {}), order=80)
     app.request_class = InMemoryUploadsRequest
+    app.before_request(refuse_nul_bytes)  # before the page cache and every view
     PageCache().init_app(app)
     app.session_interface = CookieOnDemandSessionInterface()
     errors.init_error_pages(app)

@@ -6,6 +6,8 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.web.requests import NulInRequest
+
 MESSAGES = {
     400: ("请求有误", "您的请求中有无法识别的参数。请检查地址或返回上一页重试。"),
     403: ("无权访问", "您没有访问此页面的权限。"),
@@ -34,6 +36,10 @@ def init_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(400, "表单已过期或来源无法验证，请刷新页面后重新提交。")
+
+    @app.errorhandler(NulInRequest)
+    def nul_in_request(error: NulInRequest):
+        return render_error(400, error.description)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
