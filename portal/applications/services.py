@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
+import unicodedata
 
 from flask import current_app
 from nacl.secret import SecretBox
@@ -143,6 +145,17 @@ class ApplicationInput:
     sent_on: dt.date | None = None
 
 
+# What people put between the parts of an ID number: spaces, hyphens and dashes of every width
+# (NFKC has made full-width ones plain), dots and middle dots.
+_ID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.\u00b7\u30fb]+")
+
+
+def normalise_id_number(value: str) -> str:
+    """One spelling per number, so that the keyed hash the monthly fee bands count by is the same
+    for 440000-19900101-123x, ４４００００１９９００１０１１２３Ｘ and 440000 1990 0101 123X."""
+    return _ID_SEPARATORS.sub("", unicodedata.normalize("NFKC", value)).upper()
+
+
 def parse_form(form, staff_entry: bool = False) -> ApplicationInput:
     """Check a submitted form; raise ApplicationInvalid listing every problem at once."""
     errors: dict[str, str] = {}
@@ -190,7 +203,7 @@ def parse_form(form, staff_entry: bool = False) -> ApplicationInput:
             errors["sent_on"] = "请填写收到申请的日期（信函为签收之日）。"
     entry = ApplicationInput(
         applicant_type=applicant_type, organisation_kind=organisation_kind, name=name, id_type=id_type,
-        id_number=id_number.upper().replace(" ", ""), phone=phone, address=address, email=email,
+        id_number=normalise_id_number(id_number), phone=phone, address=address, email=email,
         description=description, form_wanted=form_wanted, delivery=delivery,
         waiver_reason=text("waiver_reason", 1000), index_number=text("index_number", 60), channel=channel,
         sent_on=sent_on,
@@ -205,6 +218,11 @@ def _secret_for_form(form_token: str) -> str:
     same form sent again gets the same receipt back (nothing else can derive it)."""
     digest = int(_keyed("application-secret-for-form", form_token), 16)
     return "".join(receipts.ALPHABET[(digest >> (5 * i)) & 31] for i in range(receipts.LENGTH))
+
+
+def form_already_used(form_token: str) -> bool:
+    token_hash = _keyed("application-form", form_token)
+    return db.session.scalar(select(Application.id).where(Application.form_token_hash == token_hash)) is not None
 
 
 def _already_submitted(token_hash: str | None, form_token: str | None) -> None:

@@ -4,10 +4,13 @@ an application are never cached; nothing here logs what an applicant typed.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
 from portal.applications import answers, letter, services, statistics
@@ -17,6 +20,26 @@ from portal.reports import receipts
 
 bp = Blueprint("applications", __name__, url_prefix="/apply")
 _FORM_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
+# The form's one-time token is bound to the browser it was shown in: a random half and a MAC of it
+# under a key kept in that browser's session. Sending the same form again from there gives the
+# first receipt back (a reload, a double click); the token copied into another browser gives
+# neither a receipt nor a new filing.
+FORM_KEY = "application_form_key"
+
+
+def _new_form_token() -> str:
+    nonce = secrets.token_urlsafe(12)
+    return nonce + _form_mac(nonce, session.setdefault(FORM_KEY, secrets.token_hex(16)))
+
+
+def _form_mac(nonce: str, key: str) -> str:
+    digest = hmac.new(key.encode(), nonce.encode(), hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def _issued_here(token: str) -> bool:
+    key = session.get(FORM_KEY)
+    return isinstance(key, str) and hmac.compare_digest(token[16:], _form_mac(token[:16], key))
 
 
 @bp.after_request
@@ -34,7 +57,7 @@ def vocabulary() -> dict:
 def _form_page(form=None, errors=None, message=None, status=200):
     # A fresh one-time token each time the form is shown (also when sent back for correction).
     return render_template("applications/form.html", form=form or {}, errors=errors or {}, message=message,
-                           form_token=secrets.token_urlsafe(24)), status
+                           form_token=_new_form_token()), status
 
 
 @bp.errorhandler(CSRFError)
@@ -66,6 +89,11 @@ def submit():
     token = request.form.get("form_token", "")
     if not _FORM_TOKEN_RE.fullmatch(token):
         return _form_page(request.form, message="表单不完整，请核对内容后重新提交。", status=400)
+    if not _issued_here(token):
+        if services.form_already_used(token):
+            return render_template("applications/already_submitted.html"), 409
+        return _form_page(request.form, message="表单已过期（或不是在本浏览器中打开的）。您填写的内容都已保留，"
+                          "请核对后再次提交。", status=400)
     try:
         entry = services.parse_form(request.form)
         application, secret = services.submit(entry, form_token=token)

@@ -140,7 +140,8 @@ def test_statistics_and_the_annual_table(desk_app):
     assert response.status_code == 302 and "/admin/drafts/" in response.headers["Location"]
 
 
-def test_only_a_link_into_the_site_becomes_a_link_in_the_answer(desk_app):
+def test_only_a_link_into_the_site_becomes_a_link_in_the_answer(desk_app, today):
+    today.set(dt.date(2026, 9, 17))  # a working day: on a weekend it is received (and answerable) on Monday
     client = desk_app.test_client()
     results = {}
     for link in ("/disclosures/2020-integrity-plan", "javascript:alert(1)", "//evil.example/x"):
@@ -208,3 +209,45 @@ def test_the_applicant_sees_the_third_partys_deadline_while_it_is_consulted(desk
     page = _status(client, number, secret).get_data(as_text=True)
     assert "第三方意见期限" in page and "2026-06-23" in page.replace("年", "-").replace("月", "-").replace("日", "")
     assert "暂停计时中" in page  # no due date while the clock is stopped
+
+
+def test_the_form_token_sent_from_another_browser_gets_no_secret(desk_app):
+    """The token of a form another person filed (seen on a shared computer, in a proxy's log)
+    sent again from another session: "already submitted", neither the number nor the secret."""
+    import re
+
+    victim = desk_app.test_client()
+    page = victim.get("/apply/").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    data = {**FORM, "form_token": token, "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+    first = victim.post("/apply/", data=data)
+    number, secret = NUMBER_RE.search(first.get_data(as_text=True)).group(1), SECRET_RE.search(first.get_data(as_text=True)).group(1)
+
+    attacker = desk_app.test_client()
+    again = attacker.post("/apply/", data={**data, "csrf_token": csrf(attacker)})
+    body = again.get_data(as_text=True)
+    assert again.status_code == 409 and "已经提交过了" in body
+    assert number not in body and secret not in body and secret.replace(" ", "") not in body
+
+    # An unused token from another browser files nothing either (else its owner would later be
+    # shown the stranger's receipt): the form comes back filled in.
+    page = victim.get("/apply/").get_data(as_text=True)
+    unused = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    refused = attacker.post("/apply/", data={**data, "form_token": unused, "csrf_token": csrf(attacker)})
+    assert refused.status_code == 400 and DESCRIPTION in refused.get_data(as_text=True)
+    with desk_app.app_context():
+        assert db.session.scalar(select(func.count(Application.id))) == 1
+    # The victim's own browser still files it.
+    assert victim.post("/apply/", data={**data, "form_token": unused}).status_code == 200
+
+
+def test_one_id_number_however_written_is_one_applicant_for_the_fee_bands(desk_app):
+    spellings = ["44140019900101123X", "441400-19900101-123x", "４４１４００１９９００１０１１２３Ｘ",
+                 "441400 1990 0101 123X", "441400－19900101－123Ⅹ".replace("Ⅹ", "X")]
+    for spelling in spellings:
+        number, _, response = apply(desk_app.test_client(), id_number=spelling)
+        assert response.status_code == 200 and number
+    with desk_app.app_context():
+        hashes = db.session.scalars(select(Application.applicant_hash)).all()
+        assert len(hashes) == len(spellings) and len(set(hashes)) == 1
+        assert {services.personal(a)["id_number"] for a in db.session.scalars(select(Application))} == {ID_NUMBER}
