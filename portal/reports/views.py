@@ -59,7 +59,12 @@ def form_expired(error: CSRFError):
         return _form_page(request.form, message=(
             "页面停留时间较长，表单已过期（或浏览器未允许本站的 Cookie）。您填写的内容都已保留，"
             "请核对后再次点击“提交举报”。"), status=400)
-    return render_template("reports/follow_up.html", expired=True), 400
+    # A supplement typed on the status page comes back with its code and text, ready to send
+    # again (files must be chosen again: the browser does not keep them).
+    supplement = request.endpoint == "reports.follow_up" and request.form.get("action") == "message"
+    return render_template("reports/follow_up.html", expired=True, receipt=request.form.get("receipt", "")[:100],
+                           supplement=supplement, typed=request.form.get("message", "") if supplement else "",
+                           had_files=any(f.filename for f in request.files.getlist("files"))), 400
 
 
 @bp.get("/")

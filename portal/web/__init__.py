@@ -6,6 +6,7 @@ from flask import Flask
 from portal.web import errors, slots
 from portal.web.markdown import render_markdown
 from portal.web.page_cache import PageCache
+from portal.web.redirects import is_site_path
 from portal.web.requests import InMemoryUploadsRequest, refuse_nul_bytes
 from portal.web.sessions import CookieOnDemandSessionInterface
 from portal.web.security import init_security_headers
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date"] = lambda value: value.strftime("%Y-%m-%d") if value else ""
     app.jinja_env.filters["filesize"] = _filesize
+    app.jinja_env.tests["site_path"] = is_site_path
 
     @app.context_processor
     def layout_context() -> dict:

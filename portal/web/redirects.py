@@ -20,7 +20,13 @@ def local_target(target: str | None, default: str, prefix: str = "/") -> str:
         return default
     if _CONTROL.search(target):
         raise BadRequest("control characters in a redirect target")
+    return target if is_site_path(target, prefix) else default
+
+
+def is_site_path(target: str, prefix: str = "/") -> bool:
+    """A path on this site under `prefix`: no scheme, no host, no leading // and no backslash
+    (browsers read `/\\evil.example` as `//evil.example`). Also a template test: an address
+    written by staff becomes a link only when it passes (`{% if link is site_path %}`)."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith(prefix) or target.startswith("//") or "\\" in target:
-        return default
-    return target
+    return not (parts.scheme or parts.netloc or not target.startswith(prefix) or target.startswith("//")
+                or "\\" in target or _CONTROL.search(target))

@@ -144,7 +144,8 @@ def test_only_a_link_into_the_site_becomes_a_link_in_the_answer(desk_app, today)
     today.set(dt.date(2026, 9, 17))  # a working day: on a weekend it is received (and answerable) on Monday
     client = desk_app.test_client()
     results = {}
-    for link in ("/disclosures/2020-integrity-plan", "javascript:alert(1)", "//evil.example/x"):
+    for link in ("/disclosures/2020-integrity-plan", "javascript:alert(1)", "//evil.example/x", "/\\evil.example",
+                 "/\tevil"):
         number, secret, _ = apply(client)
         with desk_app.app_context():
             application = db.session.scalar(select(Application).where(Application.number == number))
@@ -154,6 +155,8 @@ def test_only_a_link_into_the_site_becomes_a_link_in_the_answer(desk_app, today)
     assert 'href="/disclosures/2020-integrity-plan"' in results["/disclosures/2020-integrity-plan"]
     assert 'href="javascript' not in results["javascript:alert(1)"] and "javascript:alert(1)" in results["javascript:alert(1)"]
     assert 'href="//evil' not in results["//evil.example/x"]
+    assert 'href="/\\evil' not in results["/\\evil.example"] and "evil.example" in results["/\\evil.example"]
+    assert 'href="/\tevil' not in results["/\tevil"]
 
 
 def test_the_answer_letter_as_a_pdf(desk_app, today):

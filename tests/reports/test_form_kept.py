@@ -135,3 +135,24 @@ def test_every_post_counts_against_a_loose_daily_limit_stored_or_not(app):
     statuses = [client.post("/report/", data={**report_form(description="太短"), **form_tokens(client)}).status_code
                 for _ in range(61)]
     assert set(statuses[:60]) == {400} and statuses[60] == 429
+
+
+def test_an_expired_supplement_comes_back_with_its_code_and_text(app):
+    client = app.test_client()
+    code = receipt_code(submit(client))
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    stale = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/report/follow-up").get_data(as_text=True)).group(1)
+    time.sleep(2.1)
+    supplement = "补充：当天下午三点，窗口二号的工作人员再次要求“意思意思”。"
+    response = client.post("/report/follow-up", content_type="multipart/form-data", data={
+        "receipt": code, "action": "message", "message": supplement, "csrf_token": stale,
+        "files": [(io.BytesIO(b"%PDF-1.4 more"), "补充.pdf")]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert supplement in page and f'value="{code}"' in page  # neither the code nor the text is lost
+    assert "附件需要重新选择" in page
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    fresh = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    again = client.post("/report/follow-up", data={"receipt": code, "action": "message", "message": supplement,
+                                                   "csrf_token": fresh}, content_type="multipart/form-data")
+    assert again.status_code == 200 and "补充内容已提交" in again.get_data(as_text=True)
