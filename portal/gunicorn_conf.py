@@ -10,19 +10,21 @@ that dates their report finer than the day; the server's logs are part of "anywh
 import logging
 import multiprocessing
 import os
-import re
 import subprocess
 import sys
 
 from gunicorn.glogging import Logger
+
+from portal.log_privacy import PrivateRecords
 
 # Loopback by default; a host behind a load balancer on another machine binds its private address
 # (BIND=10.0.0.11:8000 in deploy/systemd/portal.env).
 bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 accesslog = "-"
-# time, request line, status, response size, duration in microseconds; no %(h)s, %(a)s, %(f)s.
-access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(D)sus'
+# time, method, path without its query string (%(U)s, never %(r)s or %(q)s: a search's words are
+# what someone looked for), status, response size, duration in microseconds; no %(h)s, %(a)s, %(f)s.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(D)sus'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl): several portal
@@ -31,28 +33,6 @@ control_socket_disable = True
 
 # Paths whose requests leave no line in the access log.
 UNLOGGED_PREFIXES = ("/report", "/apply")
-_ADDRESS_RE = re.compile(
-    r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}"  # IPv4
-    r"|\[?(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?\]?)(?![\w.])"  # IPv6
-)
-
-
-_QUIET_PATH_RE = re.compile(r"/(?:report|apply)\S*")
-
-
-def mask_addresses(text: str) -> str:
-    return _ADDRESS_RE.sub("[address]", text)
-
-
-class _MaskAddresses(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = mask_addresses(record.getMessage())
-        if _QUIET_PATH_RE.search(message):
-            if record.levelno <= logging.INFO:
-                return False  # "GET /report/" at debug level: a request's second, nothing more
-            message = _QUIET_PATH_RE.sub("[reporting page]", message)
-        record.msg, record.args = message, ()
-        return True
 
 
 class PrivateLogger(Logger):
@@ -61,10 +41,13 @@ class PrivateLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)
         for handler in self.error_log.handlers:
-            handler.addFilter(_MaskAddresses())
+            handler.addFilter(PrivateRecords())
 
     def access(self, resp, req, environ, request_time):
-        if environ.get("PATH_INFO", "").startswith(UNLOGGED_PREFIXES):
+        # gunicorn's error path (a worker timeout, a request it rejects) logs with an environ
+        # that has no PATH_INFO: the raw request's path decides too.
+        paths = (environ.get("PATH_INFO") or "", getattr(req, "path", None) or "", getattr(req, "uri", None) or "")
+        if any(path.startswith(UNLOGGED_PREFIXES) for path in paths):
             return
         super().access(resp, req, environ, request_time)
 
@@ -85,10 +68,19 @@ def when_ready(server):
 
 # The workers' /metrics counts, shared through files (prometheus_client's multiprocess mode): a
 # folder of this server's own unless the operator names one.
+_OWN_METRICS_DIR = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     import tempfile
 
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+    _OWN_METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+
+
+def on_exit(server):
+    """The folder this server made for itself goes with it (one was left per start)."""
+    if _OWN_METRICS_DIR:
+        import shutil
+
+        shutil.rmtree(_OWN_METRICS_DIR, ignore_errors=True)
 
 
 def child_exit(server, worker):

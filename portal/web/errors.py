@@ -6,6 +6,7 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.log_privacy import PrivateRecords
 from portal.web.requests import NulInRequest
 
 MESSAGES = {
@@ -33,6 +34,7 @@ def render_error(code: int, detail: str | None = None):
 
 
 def init_error_pages(app: Flask) -> None:
+    app.logger.addFilter(PrivateRecords())
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(400, "表单已过期或来源无法验证，请刷新页面后重新提交。")
@@ -49,6 +51,8 @@ def init_error_pages(app: Flask) -> None:
     def unexpected_error(error: Exception):
         # Logged for the maintainers with the traceback; the visitor sees a plain page. A reporting
         # page is not named: a timed line with its path would date a report.
-        path = "a reporting page" if request.path.startswith(("/report", "/apply")) else request.path
-        app.logger.exception("unhandled error on %s %s", request.method, path)
+        # The record is dated to the day only (portal.log_privacy).
+        reporting = request.path.startswith(("/report", "/apply"))
+        app.logger.exception("unhandled error on %s %s", request.method, "a reporting page" if reporting else request.path,
+                             extra={"reporting_page": reporting})
         return render_error(InternalServerError.code)

@@ -42,3 +42,19 @@ def test_the_form_loads_its_script_from_this_site_only(client):
     page = client.get("/report/").get_data(as_text=True)
     assert '<script src="/static/js/proof-of-work.js" defer></script>' in page
     assert client.get("/static/js/proof-of-work.js").status_code == 200
+
+
+def test_no_asset_request_is_unique_to_the_reporting_pages(client):
+    """The form's script is loaded by every page, so fetching it says nothing about who opened the
+    form; and nginx writes no line for /static/ at all."""
+    import re
+    from pathlib import Path
+
+    def assets(path):
+        return set(re.findall(r'(?:src|href)="(/static/[^"]+)"', client.get(path).get_data(as_text=True)))
+
+    report_assets = assets("/report/") | assets("/report/follow-up") | assets("/apply/")
+    elsewhere = assets("/") & assets("/privacy") & assets("/disclosures/")
+    assert "/static/js/proof-of-work.js" in report_assets and report_assets <= elsewhere
+    nginx = (Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "portal.conf").read_text()
+    assert re.search(r"~\^/static/\s+0;", nginx)
