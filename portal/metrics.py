@@ -22,9 +22,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
+from portal.clock import today
 from portal.extensions import db
 
 UNCOUNTED = ("reports.", "applications.")  # endpoints whose requests leave no trace here
+# Any other method is "other": a label per invented method would be a series per request.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REQUESTS = Counter("portal_requests", "HTTP requests answered", ["endpoint", "method", "status"])
 LATENCY = Histogram("portal_request_seconds", "Time to answer a request", ["endpoint"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
@@ -51,16 +54,23 @@ class _PortalState:
             log_size = GaugeMetricFamily("portal_publication_log_entries", "Entries in the publication log")
             log_size.add_metric([], follower.head())
             yield log_size
-            reports = GaugeMetricFamily("portal_reports_open", "Reports not concluded", labels=["status"])
+            # The open queues as of the last completed day: a report or application arriving
+            # today does not move them (a gauge that rose in the second one arrived would date it).
+            first_open_day = today()
+            reports = GaugeMetricFamily("portal_reports_open", "Reports not concluded, received before today",
+                                        labels=["status"])
             for status, count in db.session.execute(select(Report.status, func.count()).where(
-                    Report.status.in_(["registered", "accepted", "transferred"])).group_by(Report.status)):
+                    Report.status.in_(["registered", "accepted", "transferred"]),
+                    Report.received_on < first_open_day).group_by(Report.status)):
                 reports.add_metric([status], count)
             yield reports
-            applications = GaugeMetricFamily("portal_applications_open", "Applications for information not closed",
+            applications = GaugeMetricFamily("portal_applications_open",
+                                             "Applications for information not closed, received before today",
                                              labels=["status"])
             final = [ApplicationStatus.ANSWERED.value, ApplicationStatus.CLOSED.value]
             for status, count in db.session.execute(select(Application.status, func.count()).where(
-                    Application.status.notin_(final)).group_by(Application.status)):
+                    Application.status.notin_(final), Application.received_on < first_open_day
+            ).group_by(Application.status)):
                 applications.add_metric([status], count)
             yield applications
             db.session.remove()
@@ -83,7 +93,8 @@ def _count(response):
     endpoint = request.endpoint or "unmatched"
     if endpoint.startswith(UNCOUNTED) or endpoint == "metrics" or "metrics_started" not in g:
         return response
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in METHODS else "other"
+    REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
     LATENCY.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
     return response
 

@@ -25,7 +25,7 @@ from portal.applications import answers, clock, fees
 from portal.applications.models import (
     APPLICANT_TYPES, CHANNELS, DELIVERIES, FORMS, ID_TYPES, ORGANISATION_KINDS, Application, ApplicationEvent, Status,
 )
-from portal.clock import today
+from portal.clock import today, utcnow
 from portal.extensions import db
 from portal.reports import receipts
 from portal.reports.services import clean_text
@@ -267,8 +267,10 @@ def submit(entry: ApplicationInput, actor: StaffUser | None = None, demo: bool =
             db.session.rollback()
             _already_submitted(token_hash, form_token)
             continue
-        audit.record(actor, "application_received", "application", application.number,
-                     actor_name="public form" if actor is None else None, detail=entry.channel)
+        entry_row = audit.record(actor, "application_received", "application", application.number,
+                                 actor_name="public form" if actor is None else None, detail=entry.channel)
+        if actor is None:  # a citizen's filing is dated to the day, like a report
+            entry_row.at = dt.datetime.combine(utcnow().date(), dt.time())
         db.session.commit()
         return application, secret
     raise RuntimeError("could not allocate an application number")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.applications import answers
 from portal.applications.models import Application, Status
 from portal.applications.services import clock_of
+from portal.clock import today
 from portal.extensions import db
 
 
@@ -24,9 +25,11 @@ class Figures:
 
 
 def current(year: int) -> Figures:
+    """The year's figures through yesterday: today's applications are counted once the day is
+    over, so the page cannot be watched for the moment one arrives (the reports' day rule)."""
     applications = list(db.session.scalars(select(Application).where(
         Application.received_on >= dt.date(year, 1, 1), Application.received_on <= dt.date(year, 12, 31),
-        Application.demo.is_(False))))
+        Application.received_on < today(), Application.demo.is_(False))))
     statuses = collections.Counter(a.status for a in applications)
     kinds = collections.Counter(a.answer_type for a in applications if a.answer_type)
     on_time = late = 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import pytest
+
 from sqlalchemy import func, inspect, select, text
 
 from portal.applications import services
@@ -131,7 +133,7 @@ def test_statistics_and_the_annual_table(desk_app):
         assert demo.load(if_empty=True) == 0
     client = desk_app.test_client()
     page = client.get("/apply/statistics").get_data(as_text=True)
-    assert "本年收到申请 <strong>0</strong> 件" in page  # demo applications are not counted
+    assert "本年截至昨日收到申请 <strong>0</strong> 件" in page  # demo applications are not counted
     editor = signed_in(desk_app, "writer")
     table = editor.get(f"/admin/applications/annual/{dt.date.today().year}").get_data(as_text=True)
     assert "各列均平衡" in table and "结转下年度继续办理" in table
@@ -254,3 +256,25 @@ def test_one_id_number_however_written_is_one_applicant_for_the_fee_bands(desk_a
         hashes = db.session.scalars(select(Application.applicant_hash)).all()
         assert len(hashes) == len(spellings) and len(set(hashes)) == 1
         assert {services.personal(a)["id_number"] for a in db.session.scalars(select(Application))} == {ID_NUMBER}
+
+
+def test_an_application_is_counted_and_audited_by_its_day_only(desk_app):
+    """/apply/statistics counts completed days, and the audit row of a citizen's filing carries
+    the day, not the microsecond: neither can be watched for the moment one arrives."""
+    from sqlalchemy import update
+
+    from portal.clock import today
+    from portal.staff.models import AuditEntry
+
+    client = desk_app.test_client()
+    number, _, response = apply(client)
+    assert response.status_code == 200
+    if today().month == 1 and today().day == 1:
+        pytest.skip("yesterday is another year's page")
+    assert "本年截至昨日收到申请 <strong>0</strong> 件" in client.get("/apply/statistics").get_data(as_text=True)
+    with desk_app.app_context():
+        stamp = db.session.scalar(select(AuditEntry.at).where(AuditEntry.action == "application_received"))
+        assert (stamp.hour, stamp.minute, stamp.second, stamp.microsecond) == (0, 0, 0, 0)
+        db.session.execute(update(Application).values(received_on=today() - dt.timedelta(days=1)))
+        db.session.commit()
+    assert "本年截至昨日收到申请 <strong>1</strong> 件" in client.get("/apply/statistics").get_data(as_text=True)
