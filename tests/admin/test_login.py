@@ -280,7 +280,7 @@ def test_concurrent_failures_for_one_name_are_all_counted_once(app):
         with app.app_context():
             try:
                 barrier.wait()
-                accounts._count_failure("racer", accounts.utcnow())
+                accounts.count_failure("racer", accounts.utcnow())
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - collected for the assertion
                 errors.append(exc)
