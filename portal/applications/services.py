@@ -347,8 +347,10 @@ def _act(application: Application, action: str, actor: StaffUser, version: int, 
     on = on or today()
     if on > today():
         raise ApplicationRefused("日期不能晚于今天。")
-    if on < application.received_on:
-        raise ApplicationRefused("日期不能早于收到申请之日。")
+    # Not before the application arrived. Its 收到申请之日 may be later (one filed on a Saturday
+    # is received on Monday), and the desk may act on it before then.
+    if on < application.sent_on:
+        raise ApplicationRefused("日期不能早于申请提交之日。")
     _claim(application, version)
     return on
 

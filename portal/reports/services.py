@@ -341,7 +341,12 @@ def add_reporter_message(report: Report, code: str, text: str, uploads: list[Upl
 
 def _check_daily_allowance(report: Report, new_files: int) -> None:
     """One receipt code adds at most a few messages and files a day: a code is no free upload
-    channel. Counted from the rows themselves (their day), so nothing else is kept for it."""
+    channel. Counted from the rows themselves (their day), so nothing else is kept for it.
+
+    The report's row is locked first (until the transaction that adds the rows commits): two
+    follow-ups arriving together for one code count one after the other, never both before
+    either has written (PostgreSQL; SQLite has one writer at a time and ignores the lock)."""
+    db.session.execute(select(Report.id).where(Report.id == report.id).with_for_update())
     day = today()
     messages = db.session.scalar(select(func.count()).select_from(ReportMessage).where(
         ReportMessage.report_id == report.id, ReportMessage.kind == MessageKind.FROM_REPORTER.value,
