@@ -40,12 +40,12 @@ def wait_until_serving(server: subprocess.Popen, url: str, log: Path, seconds: f
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes(tmp_path_factory):
     """Argon2id at minimal cost in-process (tests/admin/test_login.py checks the real profile's
-    parameters; the browser tests run the portal with it), and hashing slots of this run's own:
+    parameters; the browser tests run the portal with it), and work slots of this run's own:
     a second test run on the machine (a developer's beside CI's) must not take them."""
     from portal.staff import passwords
 
     passwords.use_cheap_hashes_for_tests()
-    passwords._SLOT_DIR = tmp_path_factory.mktemp("hashing-slots")
+    os.environ["WORK_SLOTS_DIR"] = str(tmp_path_factory.mktemp("work-slots"))
 
 
 @pytest.fixture(scope="session", autouse=True)

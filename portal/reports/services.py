@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.files import sealed_file_store
 from portal.reports import attachments, crypto, receipts
 from portal.reports.attachments import Upload
+from portal.reports.pixel_budget import PixelBudget
 from portal.reports.models import (
     Anonymity, Category, Channel, DeskKey, FormToken, MessageKind, Report, ReportFile, ReportMessage, Status,
 )
@@ -172,7 +173,22 @@ def parse_uploads(files: Iterable) -> list[Upload]:
         uploads.append(attachments.check(storage.filename or "", data))
         if len(uploads) > attachments.MAX_FILES:
             raise attachments.FileRefused(f"一次最多提交 {attachments.MAX_FILES} 个文件。")
+    attachments.check_pixel_total(uploads, current_app.extensions["portal.settings"].upload_pixels_per_request)
     return uploads
+
+
+def _clean_copies(uploads: list[Upload], budget: PixelBudget | None) -> list[bytes | None]:
+    """The uploads' metadata-free copies, made before anything is written: a busy machine
+    (AttachmentsBusy) or a spent daily budget (DailyPixelsSpent) leaves no trace."""
+    pixels = sum(upload.pixels for upload in uploads)
+    if budget is not None:
+        budget.take(pixels)
+    try:
+        return attachments.clean_copies(uploads)
+    except attachments.AttachmentsBusy:
+        if budget is not None:  # no copy was made
+            budget.give_back(pixels)
+        raise
 
 
 def _token_hash(form_token: str) -> str:
@@ -184,16 +200,18 @@ def form_already_used(form_token: str) -> bool:
 
 
 def submit_report(entry: ReportInput, uploads: list[Upload], actor: StaffUser | None = None,
-                  form_token: str | None = None) -> tuple[Report, str]:
+                  form_token: str | None = None, budget: PixelBudget | None = None) -> tuple[Report, str]:
     """Store a report; returns it and its receipt code (which only the caller ever sees).
 
     With a `form_token` (the public form's), the same form cannot file twice: the token is
-    stored in the report's transaction, and a second use raises AlreadySubmitted."""
+    stored in the report's transaction, and a second use raises AlreadySubmitted. A public
+    submission passes its client's daily pixel `budget`."""
     key = desk_key()
     if key is None:
         raise DeskLocked
     if form_token is not None and form_already_used(form_token):
         raise AlreadySubmitted
+    copies = _clean_copies(uploads, budget)
     code = receipts.new_code()
     received_on = entry.received_on or today()
     deadline = calendar().add_working_days(received_on, current_app.extensions["portal.settings"].report_answer_working_days)
@@ -215,7 +233,7 @@ def submit_report(entry: ReportInput, uploads: list[Upload], actor: StaffUser | 
     if form_token is not None:
         db.session.add(FormToken(token_hash=_token_hash(form_token), used_on=today()))
     try:
-        _attach(report, uploads, key.public_key)
+        _attach(report, uploads, copies, key.public_key)
         if actor is not None:
             db.session.flush()
             audit.record(actor, "report_entered", "report", report.id, detail=entry.channel.value)
@@ -236,13 +254,12 @@ def _seal_json(public_key: bytes, value: dict) -> bytes:
     return crypto.seal(public_key, json.dumps(value, ensure_ascii=False).encode())
 
 
-def _attach(report: Report, uploads: list[Upload], public_key: bytes) -> None:
+def _attach(report: Report, uploads: list[Upload], copies: list[bytes | None], public_key: bytes) -> None:
     store = sealed_file_store()
-    for upload in uploads:
+    for upload, copy in zip(uploads, copies, strict=True):
         meta = {"name": upload.name, "media_type": upload.media_type, "size": len(upload.data)}
         name = store.put(crypto.seal(public_key, upload.data))
         clean_name = None
-        copy = attachments.metadata_free_copy(upload)
         if copy is not None:
             clean_name = store.put(crypto.seal(public_key, copy))
         report.files.append(ReportFile(
@@ -315,7 +332,8 @@ def messages_for_reporter(report: Report, code: str) -> list[VisibleMessage]:
     return visible
 
 
-def add_reporter_message(report: Report, code: str, text: str, uploads: list[Upload]) -> None:
+def add_reporter_message(report: Report, code: str, text: str, uploads: list[Upload],
+                         budget: PixelBudget | None = None) -> None:
     if report.status_enum.is_final:
         raise ReportInvalid({"message": "这件举报已经办结，不能再补充；如有新情况请重新举报。"})
     text = clean_text(text)
@@ -323,30 +341,35 @@ def add_reporter_message(report: Report, code: str, text: str, uploads: list[Upl
         raise ReportInvalid({"message": "请填写补充内容或选择文件。"})
     if len(text) > MAX_MESSAGE:
         raise ReportInvalid({"message": f"补充内容不超过 {MAX_MESSAGE} 个字。"})
-    _check_daily_allowance(report, len(uploads))
     key = desk_key()
     if key is None:
         raise DeskLocked
+    # Checked before the copies are made (a spent allowance costs no copying) and again, under
+    # the report's row lock, once they are: the lock is not held while copying.
+    _check_daily_allowance(report, len(uploads), lock=False)
+    copies = _clean_copies(uploads, budget)
+    _check_daily_allowance(report, len(uploads))
     summary = text or "（补充了文件）"
     if uploads:
         summary += f"\n〔附件 {len(uploads)} 个〕" if text else ""
     _add_message(report, MessageKind.FROM_REPORTER, summary, key.public_key, to_reporter=True)
     try:
-        _attach(report, uploads, key.public_key)
+        _attach(report, uploads, copies, key.public_key)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
 
 
-def _check_daily_allowance(report: Report, new_files: int) -> None:
+def _check_daily_allowance(report: Report, new_files: int, lock: bool = True) -> None:
     """One receipt code adds at most a few messages and files a day: a code is no free upload
     channel. Counted from the rows themselves (their day), so nothing else is kept for it.
 
     The report's row is locked first (until the transaction that adds the rows commits): two
     follow-ups arriving together for one code count one after the other, never both before
     either has written (PostgreSQL; SQLite has one writer at a time and ignores the lock)."""
-    db.session.execute(select(Report.id).where(Report.id == report.id).with_for_update())
+    if lock:
+        db.session.execute(select(Report.id).where(Report.id == report.id).with_for_update())
     day = today()
     messages = db.session.scalar(select(func.count()).select_from(ReportMessage).where(
         ReportMessage.report_id == report.id, ReportMessage.kind == MessageKind.FROM_REPORTER.value,

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from portal.departments.services import list_departments
 from portal.extensions import limiter
 from portal.reports import attachments, proof_of_work, receipts, services, statistics
+from portal.reports.pixel_budget import DailyPixelsSpent, PixelBudget
 from portal.reports.models import Anonymity, Category, Status
 
 bp = Blueprint("reports", __name__, url_prefix="/report")
@@ -102,11 +103,15 @@ def submit():
     try:
         entry = services.parse_report_form(form)
         uploads = services.parse_uploads(request.files.getlist("files"))
-        report, code = services.submit_report(entry, uploads, form_token=token)
+        report, code = services.submit_report(entry, uploads, form_token=token, budget=PixelBudget())
     except services.ReportInvalid as exc:
         return _form_page(form, exc.errors, "表单中有需要修改的地方，请查看下面的说明。", status=400)
+    except DailyPixelsSpent as exc:
+        return _form_page(form, {"files": str(exc)}, str(exc) + " 其他内容已保留。", status=429)
     except attachments.FileRefused as exc:
         return _form_page(form, {"files": str(exc)}, str(exc) + " 其他内容已保留，请重新选择文件。", status=400)
+    except attachments.AttachmentsBusy:
+        return _form_page(form, {"files": attachments.BUSY_MESSAGE}, attachments.BUSY_MESSAGE, status=503)
     except services.AlreadySubmitted:
         return _already_submitted()
     except services.DeskLocked:
@@ -142,22 +147,24 @@ def follow_up():
         # One answer for a malformed, a mistyped and an unknown code.
         return render_template("reports/follow_up.html", refused=True), 400
     report, code = found
-    message, errors = None, {}
+    message, errors, status = None, {}, 400
     if request.form.get("action") == "message":
         try:
             services.add_reporter_message(report, code, request.form.get("message", ""),
-                                          services.parse_uploads(request.files.getlist("files")))
+                                          services.parse_uploads(request.files.getlist("files")), PixelBudget())
             message = "补充内容已提交。"
         except services.ReportInvalid as exc:
             errors = exc.errors
         except attachments.FileRefused as exc:
-            errors = {"files": str(exc)}
+            errors, status = {"files": str(exc)}, (429 if isinstance(exc, DailyPixelsSpent) else 400)
+        except attachments.AttachmentsBusy:
+            errors, status = {"files": attachments.BUSY_MESSAGE}, 503
     return render_template(
         "reports/status.html", report=report, code=code, groups=receipts.grouped(code),
         messages=services.messages_for_reporter(report, code), message=message, errors=errors,
         typed=request.form.get("message", "") if errors else "",  # sent back: nothing typed is lost
         Status=Status, max_files=attachments.MAX_FILES,
-    ), (400 if errors else 200)
+    ), (status if errors else 200)
 
 
 @bp.get("/statistics")

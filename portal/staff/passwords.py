@@ -5,19 +5,18 @@ not a commonly used password and not the user name.
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import functools
 import gzip
 import os
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from portal.slots import SlotPool, half_the_cores
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -39,37 +38,15 @@ class HashingBusy(Exception):
     """Every password-hashing slot of this machine is taken: try again in a moment."""
 
 
-# Argon2 takes ~64 MiB and both cores for a fraction of a second. However many logins arrive at
-# once, at most this many hash at a time on one machine (across every gunicorn worker), so the
-# public pages keep answering; a login that finds no free slot is told to retry at once instead
-# of holding a worker while it waits.
-HASHING_SLOTS = max(1, (os.cpu_count() or 2) // 2)
-# One set of slots per machine by default (every portal process on it shares the cores);
-# HASHING_SLOTS_DIR gives a test run, or a second deployment, slots of its own.
-_SLOT_DIR = Path(os.environ.get("HASHING_SLOTS_DIR") or Path(tempfile.gettempdir()) / f"portal-hashing-slots-{os.getuid()}")
+# Argon2 takes ~64 MiB and both cores for a fraction of a second: at most one hash per two cores
+# runs at a time on one machine, across every gunicorn worker (portal/slots.py).
+HASHING = SlotPool("hashing", half_the_cores(), HashingBusy)
 
 
-@contextlib.contextmanager
-def hashing_slot(wait: bool = False) -> Iterator[None]:
-    """Hold one of the machine's hashing slots (a lock file each). HashingBusy if none is free,
-    or, with `wait` (signed-in staff and the command line, never an anonymous request), wait
-    for the first."""
-    _SLOT_DIR.mkdir(mode=0o700, exist_ok=True)
-    for number in range(HASHING_SLOTS):
-        handle = open(_SLOT_DIR / f"slot-{number}", "a+b")
-        try:
-            last = number == HASHING_SLOTS - 1
-            fcntl.flock(handle, fcntl.LOCK_EX if wait and last else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
-        return
-    raise HashingBusy
+def hashing_slot(wait: bool = False):
+    """Hold one of the machine's hashing slots. HashingBusy if none is free, or, with `wait`
+    (signed-in staff and the command line, never an anonymous request), wait for the first."""
+    return HASHING.hold(wait)
 
 
 def check_policy(password: str, username: str = "") -> None:

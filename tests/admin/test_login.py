@@ -316,7 +316,7 @@ def test_a_client_sending_many_passwords_is_limited_before_any_is_hashed(app, mo
 
 
 def test_when_every_hashing_slot_is_taken_a_login_is_told_to_retry_at_once(app, monkeypatch):
-    monkeypatch.setattr(passwords, "HASHING_SLOTS", 1)
+    monkeypatch.setattr(passwords.HASHING, "size", 1)
     make_staff(app, "editor", Role.EDITOR)
     client = app.test_client()
     with passwords.hashing_slot():  # another worker is hashing

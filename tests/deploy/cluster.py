@@ -175,7 +175,7 @@ class Cluster:
     def host_env(self, host: str) -> dict:
         folder = self.workdir / host
         return {**self.env, "BIND": f"{self.address[host]}:8000", "SEARCH_INDEX_DIR": str(folder / "search_index"),
-                "FILES_DIR": str(folder / "files"), "HASHING_SLOTS_DIR": str(folder / "slots")}
+                "FILES_DIR": str(folder / "files"), "WORK_SLOTS_DIR": str(folder / "slots")}
 
     def flask(self, host: str | None, *args: str) -> str:
         command = (["ip", "netns", "exec", self.ns[host]] if host else []) + [sys.executable, "-m", "flask", *args]

@@ -68,7 +68,7 @@ def live_server(live_home):
         "WEB_CONCURRENCY": "2",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "PORTAL_PLAIN_HTTP": "1",  # served over plain HTTP on loopback, on purpose
-        "HASHING_SLOTS_DIR": str(home / "hashing-slots"),  # not shared with another run's server
+        "WORK_SLOTS_DIR": str(home / "work-slots"),  # not shared with another run's server
         "METRICS_NETWORKS": "127.0.0.1/32",  # the tests read /metrics from loopback
     }
     flask = [sys.executable, "-m", "flask"]

@@ -70,7 +70,7 @@ def test_a_right_passphrase_clears_the_count(app, handler, guesses):
 
 
 def test_when_every_hashing_slot_is_taken_an_unlock_is_told_to_retry(app, handler, guesses, monkeypatch):
-    monkeypatch.setattr(passwords, "HASHING_SLOTS", 1)
+    monkeypatch.setattr(passwords.HASHING, "size", 1)
     with passwords.hashing_slot():  # a login or another unlock is hashing
         response = post(handler, "/admin/reports/unlock", {"passphrase": PASSPHRASE})
         assert response.status_code == 503 and "系统繁忙" in response.get_data(as_text=True)

@@ -143,6 +143,8 @@ def new_report():
         return _entry_page(form, exc.errors, "请修改标红的项目。", 400)
     except attachments.FileRefused as exc:
         return _entry_page(form, {"files": str(exc)}, str(exc), 400)
+    except attachments.AttachmentsBusy:
+        return _entry_page(form, {"files": attachments.BUSY_MESSAGE}, attachments.BUSY_MESSAGE, 503)
     except services.DeskLocked:
         return redirect(url_for("admin.desk_key_setup"))
     return render_template("admin/report_entered.html", report=report, groups=receipts.grouped(code))
