@@ -115,8 +115,13 @@ def _redis_client(storage):
 daily_key = DailyKey()
 
 
-def hashed_client(storage) -> str:
-    """The limiter's key for this request's client: HMAC under today's random key."""
+def hashed_client(storage, purpose: str = "") -> str:
+    """The limiter's key for this request's client: HMAC under today's random key.
+
+    A limit with a window shorter than the day takes a `purpose` of its own, so that its keys
+    cannot be matched to the daily ones: a searcher's per-minute counter must not date the
+    same client's report of that day to the minute."""
     namespace = current_app.extensions["portal.settings"].ratelimit_key_prefix
     network = client_network(request.remote_addr or "")
-    return hmac.new(daily_key.current(storage, namespace), network.encode(), sha256).hexdigest()
+    message = f"{purpose}\0{network}" if purpose else network
+    return hmac.new(daily_key.current(storage, namespace), message.encode(), sha256).hexdigest()

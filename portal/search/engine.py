@@ -70,6 +70,7 @@ class SearchRequest:
     sort: str = "relevance"  # or "date"
     page: int = 1
     per_page: int = 10
+    max_words: int = 12  # SEARCH_MAX_WORDS: the words after these are left out, and the page says so
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +145,7 @@ class SearchIndex:
             return searcher
 
     def search(self, request: SearchRequest) -> SearchResults:
-        parsed = parse_query(request.text)
+        parsed = parse_query(request.text).first_words(request.max_words)
         searcher = self._searcher()
         # An index with no documents (a new portal, before anything is published) has no
         # segment to read columns from: nothing matches.
@@ -231,13 +232,20 @@ class SearchIndex:
                 cached = self._vocabularies[key] = (searcher, Vocabulary.read(searcher))
         return cached[1]
 
+    # Suggestions are looked up for this many unknown words of a query at most: each costs a
+    # walk of the titles' terms (Whoosh's corrector), and a query of dozens of unknown words
+    # cost 13 times a normal one. The words after them are kept as typed.
+    SUGGESTED_WORDS = 3
+
     def _suggest(self, searcher: Searcher, parsed: ParsedQuery) -> list[str]:
         """Words of the index one edit away from a query word that matched nothing."""
-        corrected, changed = [], False
+        corrected, changed, looked_up = [], False, 0
         for word in parsed.words:
-            if any(searcher.doc_frequency(field, term) for field in ("body", "title") for term in any_role(word)):
+            if looked_up >= self.SUGGESTED_WORDS or any(
+                    searcher.doc_frequency(field, term) for field in ("body", "title") for term in any_role(word)):
                 corrected.append(word)
                 continue
+            looked_up += 1
             # First the words of titles (Whoosh's corrector: the words people seek), then the
             # body's most frequent Chinese words, for a wrong character in a body word (失信惩诫).
             candidates = searcher.corrector("title").suggest(word, limit=5, maxdist=1) if len(word) > 1 else []
@@ -344,8 +352,18 @@ class Vocabulary:
 
     MAX_WORDS = 30_000
 
-    def __init__(self, by_length: dict[int, list[tuple[str, int]]]):
-        self.by_length = by_length
+    def __init__(self, words: list[tuple[str, int]]):
+        # Each word under each of its one-character-blanked forms (诚信建设 under ?信建设, 诚?建设,
+        # …): the words one character away from a typed word are found with one lookup per
+        # character, not a scan of the whole vocabulary for every word of every query.
+        self.by_pattern: dict[str, list[tuple[int, str]]] = {}
+        for word, count in words:
+            for pattern in self._patterns(word):
+                self.by_pattern.setdefault(pattern, []).append((count, word))
+
+    @staticmethod
+    def _patterns(word: str) -> list[str]:
+        return [word[:i] + "\0" + word[i + 1:] for i in range(len(word))]
 
     @classmethod
     def read(cls, searcher: Searcher) -> "Vocabulary":
@@ -354,14 +372,10 @@ class Vocabulary:
             word = (term.decode("utf-8") if isinstance(term, bytes) else term).strip("<>~")
             if 2 <= len(word) <= 6 and _is_cjk(word):
                 frequency[word] = frequency.get(word, 0) + info.doc_frequency()
-        kept = heapq.nlargest(cls.MAX_WORDS, frequency.items(), key=lambda item: item[1])
-        by_length: dict[int, list[tuple[str, int]]] = {}
-        for word, count in kept:
-            by_length.setdefault(len(word), []).append((word, count))
-        return cls(by_length)
+        return cls(heapq.nlargest(cls.MAX_WORDS, frequency.items(), key=lambda item: item[1]))
 
     def one_character_away(self, word: str, limit: int = 3) -> list[str]:
         """The most frequent words that differ from `word` in exactly one character."""
-        found = [(count, other) for other, count in self.by_length.get(len(word), ())
-                 if sum(a != b for a, b in zip(word, other)) == 1]
+        found = {(count, other) for pattern in self._patterns(word)
+                 for count, other in self.by_pattern.get(pattern, ()) if other != word}
         return [other for _, other in sorted(found, reverse=True)[:limit]]

@@ -28,10 +28,26 @@ class ParsedQuery:
 
     phrases: tuple[tuple[str, ...], ...]
     words: tuple[str, ...]
+    # Words left out by `first_words` (a query's work grows with its words: SEARCH_MAX_WORDS).
+    dropped: int = 0
 
     @property
     def is_empty(self) -> bool:
         return not self.phrases and not self.words
+
+    def first_words(self, limit: int) -> "ParsedQuery":
+        """At most `limit` words in all, a phrase's words counted one by one: quoted phrases
+        first (they were asked for deliberately), then the loose words in the order typed."""
+        budget, phrases = limit, []
+        for phrase in self.phrases:
+            if budget <= 0:
+                break
+            phrases.append(phrase[:budget])
+            budget -= len(phrases[-1])
+        words = self.words[:max(0, budget)]
+        total = sum(map(len, self.phrases)) + len(self.words)
+        kept = sum(map(len, phrases)) + len(words)
+        return ParsedQuery(tuple(phrases), words, dropped=total - kept)
 
     def highlight_terms(self) -> set[str]:
         terms = set(self.words) | {word for phrase in self.phrases for word in phrase}

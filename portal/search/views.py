@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, render_template, request
 
 from portal import search
 from portal.departments.services import list_departments
+from portal.extensions import limiter
+from portal.ratelimit import hashed_client
 from portal.search.analysis import highlight
 from portal.search.engine import SearchRequest, SearchResults, SearchUnavailable
 from portal.search.shortcuts import shortcuts_for
@@ -19,6 +21,16 @@ bp = Blueprint("search", __name__)
 MAX_QUERY_CHARS = 200
 MAX_PAGE = 1000
 PER_PAGE = 10
+# A person searching, refining and paging does a few searches a minute; four clients sending
+# a new costly query each time made every page 27 times slower. Answers from the page cache
+# count too (they are cheap, and a flood of them is still a flood).
+SEARCHES_PER_CLIENT = "30 per minute"
+
+
+def _search_client() -> str:
+    # Keyed apart from the daily limits (portal.ratelimit): a minute's counter names no reporter.
+    return hashed_client(limiter.storage, purpose="search")
+
 
 
 class BadSearch(ValueError):
@@ -42,7 +54,8 @@ def parse_search_args(args: Mapping[str, str]) -> SearchRequest:
     if not (page_text.isascii() and page_text.isdigit() and 1 <= int(page_text) <= MAX_PAGE):
         raise BadSearch(f"页码应为 1 到 {MAX_PAGE} 之间的整数。")
     sort = "date" if args.get("sort") == "date" else "relevance"
-    return SearchRequest(text=text, sort=sort, page=int(page_text), per_page=PER_PAGE, **values)
+    return SearchRequest(text=text, sort=sort, page=int(page_text), per_page=PER_PAGE,
+                         max_words=current_app.extensions["portal.settings"].search_max_words, **values)
 
 
 def _search(args) -> tuple[SearchRequest | None, SearchResults | None, tuple[int, str] | None]:
@@ -82,6 +95,7 @@ def _present(found: SearchResults, external: bool = False) -> list[dict]:
 
 
 @bp.get("/search")
+@limiter.limit(SEARCHES_PER_CLIENT, key_func=_search_client)
 @cached_page
 def results():
     search_request, found, error = _search(request.args)
@@ -114,6 +128,7 @@ def _args_with(search_request: SearchRequest, **changes) -> dict:
 
 
 @bp.get("/api/v1/search")
+@limiter.limit(SEARCHES_PER_CLIENT, key_func=_search_client)
 @cached_page
 def api():
     search_request, found, error = _search(request.args)
@@ -129,6 +144,7 @@ def api():
         "facets": found.facets,
         "suggestions": found.suggestions,
         "partial": found.partial,
+        "words_left_out": found.parsed.dropped,
         "shortcuts": shortcuts_for(search_request.text),
         "results": [
             {**item, "date": item["date"].isoformat(), "title_html": str(item["title_html"]),

@@ -81,3 +81,22 @@ def test_redis_keys_and_lifetimes_say_nothing_finer_than_the_day(desk_app, redis
     day_key = redis_client.get(f"{prefix}:portal-limiter-day-key/{clock.window_index(clock.DAY_SECONDS)}")
     settings = app.extensions["portal.settings"]
     assert day_key and settings.receipt_pepper.encode() not in day_key and settings.secret_key.encode() not in day_key
+
+
+def test_a_search_counter_cannot_be_matched_to_the_same_client_s_report_counter(desk_app, redis_client):
+    """The search limit counts per minute: were it keyed like the daily limits, a Redis reader
+    could date a report to the minute its sender searched."""
+    import re
+
+    from tests.reports.conftest import submit
+
+    app = desk_app(ratelimit_storage_uri="redis://127.0.0.1:6379/0")
+    started = set(redis_client.keys("LIMITS:*"))
+    client = app.test_client()
+    assert submit(client).status_code == 200
+    client.get("/search?q=诚信")
+    keys = [key.decode() for key in set(redis_client.keys("LIMITS:*")) - started]
+    hashes = {key: set(re.findall(r"[0-9a-f]{64}", key)) for key in keys}
+    search = set().union(*(found for key, found in hashes.items() if "search" in key))
+    daily = set().union(*(found for key, found in hashes.items() if "search" not in key))
+    assert search and daily and not search & daily, keys

@@ -33,4 +33,8 @@ def search_app(tmp_path_factory):
 
 @pytest.fixture
 def search_client(search_app):
-    return search_app.test_client()
+    """A visitor of their own (an address of their own): the app, and the per-client search
+    limit's counters, are shared by the module's tests."""
+    client = search_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
+    return client
