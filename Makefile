@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev db content clean bench-search bench-web bench-hosts system-deps npm-deps
+.PHONY: run test install install-dev db content clean bench-search bench-web bench-abuse bench-hosts system-deps npm-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ bench-search: install-dev
 # The load benchmark (bench/README.md): the demo portal and a hello app under the same gunicorn and wrk.
 bench-web: install-dev system-deps
 	$(BIN)/python -m bench.web.run
+
+# The abuse benchmark (bench/README.md): /privacy alone and under upload and search floods.
+bench-abuse: install-dev system-deps
+	$(BIN)/python -m bench.abuse.run
 
 # The multi-host benchmark (bench/README.md): two hosts behind nginx in network namespaces (root).
 bench-hosts: install-dev system-deps

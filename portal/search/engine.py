@@ -11,6 +11,7 @@ the symlink, so searches go on against the old index until the new one is comple
 """
 from __future__ import annotations
 
+import array
 import contextlib
 import dataclasses
 import datetime as dt
@@ -159,7 +160,9 @@ class SearchIndex:
             raise SearchUnavailable(f"search failed: {exc!r}") from exc
 
     def _run(self, searcher: Searcher, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
-        indexed = functools.partial(self._indexed, searcher)
+        # Asked for every word by each query built below (all words, then any word, then the
+        # head fields): each word's 16 term lookups are made once.
+        indexed = functools.lru_cache(maxsize=None)(functools.partial(self._indexed, searcher))
         query = build_query(parsed, indexed=indexed)
         table = self._facet_table(searcher)
         reader = QueryReader(searcher)
@@ -224,12 +227,12 @@ class SearchIndex:
                 cached = self._facet_tables[key] = (searcher, FacetTable.read(searcher, WORD_FIELDS))
         return cached[1]
 
-    def _vocabulary(self, searcher: Searcher) -> "Vocabulary":
-        key = str(self.root.resolve())
+    def _vocabulary(self, searcher: Searcher, field: str) -> "Vocabulary":
+        key = f"{self.root.resolve()}:{field}"
         with self._searchers_lock:
             cached = self._vocabularies.get(key)
             if cached is None or cached[0] is not searcher:
-                cached = self._vocabularies[key] = (searcher, Vocabulary.read(searcher))
+                cached = self._vocabularies[key] = (searcher, Vocabulary.read(searcher, field))
         return cached[1]
 
     # Suggestions are looked up for this many unknown words of a query at most: each costs a
@@ -246,12 +249,17 @@ class SearchIndex:
                 corrected.append(word)
                 continue
             looked_up += 1
-            # First the words of titles (Whoosh's corrector: the words people seek), then the
-            # body's most frequent Chinese words, for a wrong character in a body word (失信惩诫).
-            candidates = searcher.corrector("title").suggest(word, limit=5, maxdist=1) if len(word) > 1 else []
-            candidates = [c for c in candidates if c.isalnum()]  # whole words, not marked sub-words
-            if not candidates and _is_cjk(word):
-                candidates = self._vocabulary(searcher).one_character_away(word)
+            # First the words of titles (the words people seek), then the body's most frequent
+            # words, for a wrong character in a body word (失信惩诫). A Chinese typo is nearly
+            # always one wrong character (a homophone, a look-alike): looked up in the
+            # vocabularies' blanked patterns. Other words (Latin letters, digits) get Whoosh's
+            # edit-distance corrector over the titles.
+            if _is_cjk(word):
+                candidates = (self._vocabulary(searcher, "title").one_character_away(word)
+                              or self._vocabulary(searcher, "body").one_character_away(word))
+            else:
+                candidates = searcher.corrector("title").suggest(word, limit=5, maxdist=1) if len(word) > 1 else []
+                candidates = [c for c in candidates if c.isalnum()]  # whole words, not marked sub-words
             corrected.append(candidates[0] if candidates else word)
             changed |= bool(candidates)
         return ["".join(corrected) if all(_is_cjk(w) for w in corrected) else " ".join(corrected)] if changed else []
@@ -344,31 +352,31 @@ def _is_cjk(word: str) -> bool:
 
 
 class Vocabulary:
-    """The body's most frequent Chinese words (whole words and the sub-words inside longer ones),
-    grouped by length, for suggestions: a Chinese typo is nearly always one wrong character (a
-    homophone or a look-alike), so a candidate is a word of the same length differing in one
-    place. Read once per opened searcher and bounded (MAX_WORDS), so the search process's memory
-    stays within its budget however large the index grows."""
+    """A field's most frequent Chinese words (whole words and the sub-words inside longer ones),
+    for suggestions: a Chinese typo is nearly always one wrong character (a homophone or a
+    look-alike), so a candidate is a word of the same length differing in one place. Read once
+    per opened searcher and bounded (MAX_WORDS), so the search process's memory stays within
+    its budget however large the index grows.
+
+    A word one character away from a typed word of two or more characters shares its first or
+    its second character with it, so the words are filed by (length, place, character) for
+    those two places, and a lookup compares only the words under the typed word's two files
+    (a few hundred), not every word of its length (thousands, for each word of each query)."""
 
     MAX_WORDS = 30_000
 
     def __init__(self, words: list[tuple[str, int]]):
-        # Each word under each of its one-character-blanked forms (诚信建设 under ?信建设, 诚?建设,
-        # …): the words one character away from a typed word are found with one lookup per
-        # character, not a scan of the whole vocabulary for every word of every query.
-        self.by_pattern: dict[str, list[tuple[int, str]]] = {}
-        for word, count in words:
-            for pattern in self._patterns(word):
-                self.by_pattern.setdefault(pattern, []).append((count, word))
-
-    @staticmethod
-    def _patterns(word: str) -> list[str]:
-        return [word[:i] + "\0" + word[i + 1:] for i in range(len(word))]
+        self.words = [word for word, _ in words]
+        self.counts = [count for _, count in words]
+        self.files: dict[tuple[int, int, str], array.array] = {}
+        for number, word in enumerate(self.words):
+            for place in (0, 1):
+                self.files.setdefault((len(word), place, word[place]), array.array("I")).append(number)
 
     @classmethod
-    def read(cls, searcher: Searcher) -> "Vocabulary":
+    def read(cls, searcher: Searcher, field: str = "body") -> "Vocabulary":
         frequency: dict[str, int] = {}
-        for term, info in searcher.reader().iter_field("body"):
+        for term, info in searcher.reader().iter_field(field):
             word = (term.decode("utf-8") if isinstance(term, bytes) else term).strip("<>~")
             if 2 <= len(word) <= 6 and _is_cjk(word):
                 frequency[word] = frequency.get(word, 0) + info.doc_frequency()
@@ -376,6 +384,9 @@ class Vocabulary:
 
     def one_character_away(self, word: str, limit: int = 3) -> list[str]:
         """The most frequent words that differ from `word` in exactly one character."""
-        found = {(count, other) for pattern in self._patterns(word)
-                 for count, other in self.by_pattern.get(pattern, ()) if other != word}
+        if len(word) < 2:
+            return []
+        numbers = set(self.files.get((len(word), 0, word[0]), ())) | set(self.files.get((len(word), 1, word[1]), ()))
+        found = [(self.counts[n], self.words[n]) for n in numbers
+                 if sum(a != b for a, b in zip(word, self.words[n])) == 1]
         return [other for _, other in sorted(found, reverse=True)[:limit]]

@@ -49,3 +49,11 @@ def test_the_hosts_benchmark_runs_every_phase():
     output = run_tiny("bench.hosts.run")
     for line in ("on the other host (b)", "mirror (nginx, static files)", "throughput ratio mirror/app", "restore"):
         assert line in output
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is installed by `make system-deps`")
+def test_the_abuse_benchmark_runs_every_attack():
+    output = run_tiny("bench.abuse.run")
+    for line in ("alone", "uploading 5 × 7300×5470 PNG", "uploading 5 × 23.5 MP PNG", "new address", "one address",
+                 "66 unknown words"):
+        assert line in output

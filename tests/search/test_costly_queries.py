@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import random
-
-from whoosh.spelling import Corrector
+import secrets
 
 from portal.search.analysis import segmenter
 from portal.search.engine import Vocabulary
@@ -41,11 +40,11 @@ def test_an_ordinary_query_says_nothing_about_words_left_out(search_client):
 
 def test_suggestions_are_looked_up_for_three_unknown_words_at_most(search_client, monkeypatch):
     looked_up = []
-    real = Corrector.suggest
-    monkeypatch.setattr(Corrector, "suggest", lambda self, word, **kw: looked_up.append(word) or real(self, word, **kw))
+    real = Vocabulary.one_character_away
+    monkeypatch.setattr(Vocabulary, "one_character_away", lambda self, word, **kw: looked_up.append(word) or real(self, word, **kw))
     response = search_client.get("/search", query_string={"q": _query_of_death(seed=2)})
     assert response.status_code == 200
-    assert 0 < len(looked_up) <= 3
+    assert 0 < len(set(looked_up)) <= 3
 
 
 def test_the_words_kept_are_the_quoted_phrases_first_then_the_words_in_order():
@@ -68,10 +67,9 @@ def test_one_character_away_finds_what_a_scan_of_the_vocabulary_finds():
         assert vocabulary.one_character_away(typed) == [other for _, other in scanned]
 
 
-def test_one_client_searching_without_pause_is_limited_and_another_is_not(search_app):
-    flooder, other = search_app.test_client(), search_app.test_client()
-    flooder.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    other.environ_base["REMOTE_ADDR"] = "203.0.113.10"
+def test_one_client_searching_without_pause_is_limited_and_another_is_not(search_client, search_app):
+    flooder, other = search_client, search_app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "2001:db8:" + secrets.token_hex(2) + "::1"  # none of search_client's
     # 30 a minute; a window that turns during the loop allows at most 30 more.
     statuses = [flooder.get("/search", query_string={"q": f"诚信 {n}"}).status_code for n in range(61)]
     assert 429 in statuses and set(statuses[:30]) == {200}
