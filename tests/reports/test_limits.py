@@ -83,9 +83,9 @@ def test_redis_keys_and_lifetimes_say_nothing_finer_than_the_day(desk_app, redis
     assert day_key and settings.receipt_pepper.encode() not in day_key and settings.secret_key.encode() not in day_key
 
 
-def test_a_search_counter_cannot_be_matched_to_the_same_client_s_report_counter(desk_app, redis_client):
-    """The search limit counts per minute: were it keyed like the daily limits, a Redis reader
-    could date a report to the minute its sender searched."""
+def test_a_search_or_login_counter_cannot_be_matched_to_the_same_client_s_report_counter(desk_app, redis_client):
+    """The search limit counts per minute, the login's per 10 minutes: were they keyed like the
+    daily limits, a Redis reader could date a report to the minute its sender searched."""
     import re
 
     from tests.reports.conftest import submit
@@ -95,8 +95,14 @@ def test_a_search_counter_cannot_be_matched_to_the_same_client_s_report_counter(
     client = app.test_client()
     assert submit(client).status_code == 200
     client.get("/search?q=诚信")
+    client.post("/admin/login", data={"csrf_token": csrf(client, "/admin/login"), "username": "nobody",
+                                      "password": "not the password at all"})
     keys = [key.decode() for key in set(redis_client.keys("LIMITS:*")) - started]
     hashes = {key: set(re.findall(r"[0-9a-f]{64}", key)) for key in keys}
-    search = set().union(*(found for key, found in hashes.items() if "search" in key))
-    daily = set().union(*(found for key, found in hashes.items() if "search" not in key))
-    assert search and daily and not search & daily, keys
+
+    def clients(part: str) -> set[str]:
+        return set().union(*(found for key, found in hashes.items() if part in key))
+
+    search, login, report = clients("search"), clients("login"), clients("report")
+    assert search and login and report, keys
+    assert not search & report and not login & report and not search & login, keys

@@ -8,10 +8,17 @@ from portal.staff import accounts, passwords, totp
 from portal.admin.access import SESSION_KEY, any_staff, bp, current_staff, public
 from portal.staff.models import Role
 from portal.extensions import limiter
+from portal.ratelimit import hashed_client
 from portal.web.redirects import local_target
 
 # The session cookie holds only the pending login's random token (accounts.begin_login).
 PENDING_KEY = "pending_login"
+
+
+def _login_client() -> str:
+    # Counted per 10 minutes, so keyed apart from the daily limits of the reporting pages
+    # (portal.ratelimit): a login counter must not date the same client's report of that day.
+    return hashed_client(limiter.storage, purpose="login")
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,7 +48,7 @@ BUSY_MESSAGE = "登录请求较多，请稍候几秒再试。"
 @public
 # Per client (the day's keyed address hash), in front of the Argon2 check: a password attempt
 # costs the server a fraction of a second of both cores, so no one client may ask for many.
-@limiter.limit("20 per 10 minutes;100 per day", methods=["POST"])
+@limiter.limit("20 per 10 minutes;100 per day", methods=["POST"], key_func=_login_client)
 def login():
     if request.method == "GET":
         return render_template("admin/login.html", next=request.args.get("next", ""))
@@ -65,7 +72,7 @@ def login():
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
-@limiter.limit("30 per 10 minutes", methods=["POST"])
+@limiter.limit("30 per 10 minutes", methods=["POST"], key_func=_login_client)
 def login_code():
     pending = _pending()
     user = pending.user if pending else None
