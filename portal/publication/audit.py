@@ -2,8 +2,9 @@
 
 It recomputes what the log commits to from the database as it is now and compares:
 - the leaves: positions 0..n-1 with none missing, each leaf's hash and fields as stored;
-- the tree: the first `size` leaves give the root the latest checkpoint signed, and the
-  signature verifies with the site's key;
+- the tree: the first `size` leaves give the root every stored checkpoint signed, and the
+  one the signer remembers outside the database (log.remembered_checkpoint); every signature
+  verifies with the site's key;
 - the items: every published version the database holds hashes to the bytes its leaf names,
   every item's latest leaf still has its version in the database, and nothing published is
   missing from the log.
@@ -60,7 +61,7 @@ def verify_log(store: bool = True) -> AuditReport:
             entries = log.entries()
     report.entries = len(entries)
     _check_leaves(entries, report)
-    _check_checkpoint(entries, report)
+    _check_checkpoints(entries, report)
     _check_items(entries, report)
     if store:
         before = set(db.session.execute(select(LogFinding.kind, LogFinding.item, LogFinding.message)).all())
@@ -116,22 +117,47 @@ def _check_leaves(entries, report: AuditReport) -> None:
             report.problems.append(Finding(entry.kind, entry.item, f"日志第 {entry.seq} 条被改动"))
 
 
-def _check_checkpoint(entries, report: AuditReport) -> None:
-    checkpoint = log.latest_checkpoint()
-    if checkpoint is None:
-        return
+def _check_checkpoints(entries, report: AuditReport) -> None:
+    """Every stored checkpoint, and the one the signer remembers outside the database, must be
+    a tree of the stored leaves, signed by the site's key. The roots of all of them are computed
+    in one pass over the leaves. When some do not match, the entries between the largest tree
+    that matches and the smallest that does not are the ones rewritten: each is named."""
     hashes = [bytes.fromhex(entry.leaf_hash) for entry in entries]
-    if checkpoint.size > len(hashes) or tlog.root(hashes[:checkpoint.size]).hex() != checkpoint.root:
-        report.problems.append(Finding("log", "checkpoint", f"日志与第 {checkpoint.size} 号签名检查点不一致"))
+    checkpoints = list(db.session.scalars(select(log.LogCheckpoint).order_by(log.LogCheckpoint.size)))
+    try:
+        remembered = log.remembered_checkpoint()
+    except log.LogInconsistent as exc:
+        report.problems.append(Finding("log", "checkpoint", f"签名者记住的检查点无法读取：{exc}"))
+        remembered = None
+    signed = {c.size: bytes.fromhex(c.root) for c in checkpoints}
+    if remembered is not None:
+        if remembered.size not in signed:
+            report.problems.append(Finding("log", "checkpoint",
+                                           f"第 {remembered.size} 号签名检查点已从数据库中删除（签名者记得曾签署它）"))
+        elif signed[remembered.size] != remembered.root:
+            report.problems.append(Finding("log", "checkpoint", f"数据库中的第 {remembered.size} 号签名检查点被替换"))
+        signed[remembered.size] = remembered.root  # the signer's memory is the one to trust
+    roots = tlog.roots_at(hashes, [size for size in signed if size <= len(hashes)])
+    bad = sorted(size for size, root in signed.items() if roots.get(size) != root)
+    if bad:
+        first_bad = bad[0]
+        good = max((size for size in signed if size < first_bad and size not in bad), default=0)
+        report.problems.append(Finding("log", "checkpoint", f"日志与第 {first_bad} 号签名检查点不一致"
+                                                            f"（第 {good}–{first_bad - 1} 条之中有记录被改写）"))
+        for entry in entries[good:min(first_bad, len(entries))]:
+            report.problems.append(Finding(entry.kind, entry.item, f"日志第 {entry.seq} 条与已签名的检查点不一致"
+                                                                  "（可能在数据库中被改写）"))
     key = log.signing_key()
-    if key is not None:
+    if key is None:
+        return
+    for checkpoint in checkpoints:
         try:
             body = tlog.verify_note(checkpoint.note, key.verifier)
             _, size, root, _ = tlog.parse_checkpoint(body)
             if (size, root.hex()) != (checkpoint.size, checkpoint.root):
                 raise ValueError("the note and the stored checkpoint differ")
         except ValueError as exc:
-            report.problems.append(Finding("log", "checkpoint", f"签名检查点无法验证：{exc}"))
+            report.problems.append(Finding("log", "checkpoint", f"第 {checkpoint.size} 号签名检查点无法验证：{exc}"))
 
 
 def _check_items(entries, report: AuditReport) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
@@ -223,6 +224,84 @@ def signing_key() -> SigningKey | None:
     return current_app.extensions.get("portal.log.key")
 
 
+# --- the signer's memory, outside the database -----------------------------------------------
+#
+# Whoever can write to the database could rewrite a leaf and delete the checkpoints signed
+# after it; the signer, reading only the database, would then sign the forged tree. So the
+# signer remembers the largest checkpoint it has signed in a file beside its key (mode 0600,
+# never in the database or its backups) and signs only a tree that proves consistent with it.
+# With several hosts each signer remembers what it signed itself; witnesses remember for readers.
+
+@dataclasses.dataclass(frozen=True)
+class Remembered:
+    size: int
+    root: bytes
+    note: str
+
+
+def signed_state_file() -> Path:
+    key_file = current_app.extensions["portal.settings"].log_key_file
+    return key_file.with_name(key_file.name + ".signed")
+
+
+def remembered_checkpoint() -> Remembered | None:
+    """The largest checkpoint this signer signed, as its state file keeps it (None before the
+    first). A state file others may read, or one that is not a note signed by this log's key,
+    raises LogInconsistent: the signer does not sign without its memory."""
+    key = signing_key()
+    path = signed_state_file()
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    if key is None:
+        return None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise LogInconsistent(f"{path} may be written by other users (mode {stat.filemode(mode)}): chmod 600 {path}")
+    note = path.read_text(encoding="utf-8")
+    try:
+        _, size, tree_root, _ = tlog.parse_checkpoint(tlog.verify_note(note, key.verifier))
+    except ValueError as exc:
+        raise LogInconsistent(f"{path} is not a checkpoint signed by this log's key: {exc}") from None
+    return Remembered(size, tree_root, note)
+
+
+def _remember(note: str) -> None:
+    """Keep `note` as the signer's memory if it is larger than what it remembers (atomically,
+    mode 0600; one worker at a time, so the memory never moves back)."""
+    path = signed_state_file()
+    try:
+        _, size, _, _ = tlog.parse_checkpoint(tlog.verify_note(note, signing_key().verifier))
+    except ValueError as exc:
+        raise LogInconsistent(f"a stored checkpoint does not verify with this log's key: {exc}") from None
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        known = remembered_checkpoint()
+        if known is not None and known.size >= size:
+            return
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(note)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+
+
+def _check_extends(remembered: Remembered | None, hashes: list[bytes]) -> None:
+    """LogInconsistent unless the tree of `hashes` extends the remembered checkpoint, checked
+    the way a reader checks it: an RFC 6962 consistency proof from the remembered tree."""
+    if remembered is None or remembered.size == 0:
+        return
+    size = len(hashes)
+    if remembered.size > size:
+        raise LogInconsistent(f"the log holds {size} entries, fewer than the {remembered.size} this signer signed")
+    proof = tlog.consistency_proof(hashes, remembered.size) if remembered.size < size else []
+    if not tlog.verify_consistency(remembered.size, size, remembered.root, tlog.root(hashes), proof):
+        raise LogInconsistent(f"the stored leaves do not extend the tree of {remembered.size} entries this signer "
+                              "signed: the log was rewritten in the database")
+
+
 # --- checkpoints ----------------------------------------------------------------------------
 
 def latest_checkpoint() -> LogCheckpoint | None:
@@ -230,8 +309,9 @@ def latest_checkpoint() -> LogCheckpoint | None:
 
 
 def sign_checkpoint() -> LogCheckpoint | None:
-    """Sign the tree as it is now, after checking it extends the last checkpoint. Returns the
-    latest checkpoint (None when no key is configured or the log is empty)."""
+    """Sign the tree as it is now, after checking it extends the last checkpoint stored and the
+    last one this signer remembers signing. Returns the latest checkpoint (None when no key is
+    configured or the log is empty)."""
     key = signing_key()
     if key is None:
         return None
@@ -242,10 +322,12 @@ def sign_checkpoint() -> LogCheckpoint | None:
         return last
     if db.session.scalar(select(db.func.max(LogEntry.seq))) != size - 1:
         raise LogInconsistent(f"the log's positions are not 0..{size - 1} (a leaf was deleted)")
+    _check_extends(remembered_checkpoint(), hashes)
     if last is not None:
         if last.size > size or tlog.root(hashes[:last.size]).hex() != last.root:
             raise LogInconsistent(f"the stored leaves do not give the tree of checkpoint {last.size}")
         if last.size == size:
+            _remember(last.note)
             return last
     tree_root = tlog.root(hashes)
     note = tlog.sign_note(tlog.checkpoint_body(key.name, size, tree_root), key.name, key.seed)
@@ -256,7 +338,8 @@ def sign_checkpoint() -> LogCheckpoint | None:
         db.session.commit()
     except IntegrityError:  # another worker signed this size first: the same tree, the same note
         db.session.rollback()
-        return latest_checkpoint()
+        checkpoint = latest_checkpoint()
+    _remember(checkpoint.note)
     return checkpoint
 
 

@@ -59,6 +59,26 @@ def root(hashes: Sequence[bytes]) -> bytes:
     return node_hash(root(hashes[:k]), root(hashes[k:]))
 
 
+def roots_at(hashes: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
+    """The tree hash of each prefix of `hashes` whose size is in `sizes`, in one pass over the
+    leaves (the frontier of perfect subtrees, folded from the right at each size asked for),
+    instead of one pass per size."""
+    wanted = set(sizes)
+    found = {0: hashlib.sha256(b"").digest()} if 0 in wanted else {}
+    frontier: list[tuple[int, bytes]] = []  # (height, hash) of perfect subtrees, largest first
+    for size, value in enumerate(hashes, 1):
+        node, height = value, 0
+        while frontier and frontier[-1][0] == height:
+            node, height = node_hash(frontier.pop()[1], node), height + 1
+        frontier.append((height, node))
+        if size in wanted:
+            tree = frontier[-1][1]
+            for _, left in reversed(frontier[:-1]):
+                tree = node_hash(left, tree)
+            found[size] = tree
+    return found
+
+
 def inclusion_proof(hashes: Sequence[bytes], index: int) -> list[bytes]:
     """The audit path of leaf `index` in the tree of `hashes` (RFC 6962 PATH)."""
     n = len(hashes)
