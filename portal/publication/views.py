@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from portal import publication
 from portal.publication import log, tlog
@@ -14,6 +14,18 @@ from portal.web.page_cache import page as cached_page
 bp = Blueprint("log", __name__, url_prefix="/log")
 ACTION_LABELS = {"published": "发布", "corrected": "更正", "redacted": "删除处理", "withdrawn": "撤回"}
 IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+# Addresses that take no parameters: a query string would make each a new address for every
+# cache on the way (the page cache, nginx's tile cache) while the portal recomputes the tiles.
+BARE_ADDRESSES = {"log.checkpoint", "log.tile", "log.entries", "log.verifier"}
+
+
+@bp.before_request
+def _no_query_strings():
+    if request.query_string and request.endpoint in BARE_ADDRESSES:
+        return redirect(url_for(request.endpoint, **(request.view_args or {})), 301)
+    return None
 
 
 def _text(body: str | bytes, cache: str, mimetype: str = "text/plain") -> Response:

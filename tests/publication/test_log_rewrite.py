@@ -142,3 +142,16 @@ def test_every_stored_checkpoint_is_checked_not_only_the_latest(published_app):
 def test_roots_at_every_size_in_one_pass_are_the_trees():
     hashes = [tlog.leaf_hash(str(n).encode()) for n in range(300)]
     assert tlog.roots_at(hashes, range(301)) == {n: tlog.root(hashes[:n]) for n in range(301)}
+
+
+def test_a_query_string_on_a_tile_entry_or_checkpoint_address_is_sent_to_the_bare_address(published_app, monkeypatch):
+    init_key(published_app)
+    client = published_app.test_client()
+    computed = []
+    real = log.leaf_hashes
+    monkeypatch.setattr(log, "leaf_hashes", lambda *a, **k: computed.append(a) or real(*a, **k))
+    for path in ("/log/tile/0/000.p/1", "/log/tile/entries/000.p/1", "/log/checkpoint", "/log/verify_publication.py"):
+        response = client.get(path + "?x=1")
+        assert response.status_code == 301 and response.headers["Location"] == path, path
+        assert client.get(path).status_code == 200, path
+    assert len(computed) == 1  # only the bare tile address computed its hashes
