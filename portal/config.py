@@ -106,6 +106,9 @@ class Settings:
     # Witnesses whose cosignatures (C2SP tlog-cosignature) the log accepts and serves: their
     # verifier keys (name+id+base64(0x04 ‖ key)), comma-separated in LOG_WITNESSES.
     log_witnesses: tuple[str, ...] = ()
+    # Where the log asks those witnesses for cosignatures after each signing (C2SP tlog-witness
+    # submission prefixes): name=URL pairs, comma-separated in LOG_WITNESS_URLS.
+    log_witness_urls: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -164,7 +167,7 @@ class Settings:
         if environ.get("LOG_WITNESSES"):
             values["log_witnesses"] = tuple(k.strip() for k in environ["LOG_WITNESSES"].split(",") if k.strip())
         for var, field in {"METRICS_NETWORKS": "metrics_networks", "TRUSTED_PROXY_NETWORKS": "trusted_proxy_networks",
-                           "BACKUP_RECIPIENTS": "backup_recipients"}.items():
+                           "BACKUP_RECIPIENTS": "backup_recipients", "LOG_WITNESS_URLS": "log_witness_urls"}.items():
             if environ.get(var):
                 values[field] = tuple(n.strip() for n in environ[var].split(",") if n.strip())
         if environ.get("ALLOWED_HOSTS"):
@@ -310,6 +313,17 @@ def _networks_problem(networks: tuple[str, ...]) -> str | None:
     return None
 
 
+def _witness_urls_problem(settings: Settings) -> str | None:
+    names = {key.partition("+")[0] for key in settings.log_witnesses}
+    for pair in settings.log_witness_urls:
+        name, _, url = pair.partition("=")
+        if name not in names:
+            return f"{name!r} is not the name of a witness key in LOG_WITNESSES"
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            return f"{url!r} is not an http(s) address (write name=https://witness.example/prefix)"
+    return None
+
+
 def _recipients_problem(recipients: tuple[str, ...]) -> str | None:
     from pyrage import RecipientError, x25519
 
@@ -359,6 +373,7 @@ RULES: tuple[Rule, ...] = (
          lambda s: _networks_problem(s.trusted_proxy_networks) or ""),
     Rule("BACKUP_RECIPIENTS", lambda s: _recipients_problem(s.backup_recipients) is None,
          lambda s: _recipients_problem(s.backup_recipients) or ""),
+    Rule("LOG_WITNESS_URLS", lambda s: _witness_urls_problem(s) is None, lambda s: _witness_urls_problem(s) or ""),
     Rule("PUBLIC_BASE_URL", lambda s: not s.public_base_url or _base_url_problem(s.public_base_url) is None,
          lambda s: _base_url_problem(s.public_base_url) or ""),
     _in_range("PAGE_SIZE", "page_size", 1, 100),

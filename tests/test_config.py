@@ -174,3 +174,17 @@ def test_every_rule_has_a_test_here():
 
     text = Path(__file__).read_text()
     assert all(f'"{rule.variable}' in text for rule in RULES)
+
+
+def test_witness_addresses_name_a_configured_witness_and_are_http():
+    from nacl.signing import SigningKey
+
+    from portal.publication import tlog
+
+    key = tlog.verifier_key("newsroom.example/w", bytes(SigningKey(b"\x07" * 32).verify_key), tlog.COSIGNATURE_V1)
+    with pytest.raises(ConfigError, match="LOG_WITNESS_URLS: 'other.example/w' is not the name of a witness key"):
+        Settings.from_env({"LOG_WITNESSES": key, "LOG_WITNESS_URLS": "other.example/w=https://w.example"}).finalised()
+    with pytest.raises(ConfigError, match="LOG_WITNESS_URLS: .*not an http"):
+        Settings.from_env({"LOG_WITNESSES": key, "LOG_WITNESS_URLS": "newsroom.example/w=file:///etc/passwd"}).finalised()
+    settings = Settings.from_env({"LOG_WITNESSES": key, "LOG_WITNESS_URLS": "newsroom.example/w=https://w.example/p"})
+    assert settings.finalised().log_witness_urls == ("newsroom.example/w=https://w.example/p",)

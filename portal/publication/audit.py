@@ -62,6 +62,7 @@ def verify_log(store: bool = True) -> AuditReport:
     report.entries = len(entries)
     _check_leaves(entries, report)
     _check_checkpoints(entries, report)
+    _check_witnesses(report)
     _check_items(entries, report)
     if store:
         before = set(db.session.execute(select(LogFinding.kind, LogFinding.item, LogFinding.message)).all())
@@ -158,6 +159,18 @@ def _check_checkpoints(entries, report: AuditReport) -> None:
                 raise ValueError("the note and the stored checkpoint differ")
         except ValueError as exc:
             report.problems.append(Finding("log", "checkpoint", f"第 {checkpoint.size} 号签名检查点无法验证：{exc}"))
+
+
+def _check_witnesses(report: AuditReport) -> None:
+    """Offer the latest checkpoint to every witness with an address: one that refuses it holds a
+    history of this log that the database no longer gives (or a larger one)."""
+    latest = log.latest_checkpoint()
+    if latest is None or log.signing_key() is None:
+        return
+    for answer in log.ask_witnesses(latest):
+        if not answer.cosigned:
+            report.problems.append(Finding("log", "witness", f"见证方 {answer.witness} 未联署第 {latest.size} 号检查点："
+                                                             f"{answer.message}"))
 
 
 def _check_items(entries, report: AuditReport) -> None:

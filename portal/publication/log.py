@@ -375,6 +375,76 @@ def add_cosignatures(note: str) -> int:
     return added
 
 
+# --- asking witnesses ----------------------------------------------------------------------
+
+WITNESS_TIMEOUT_SECONDS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class WitnessAnswer:
+    witness: str
+    cosigned: bool
+    message: str  # what the witness said, for the log and the audit
+
+
+def witness_urls() -> dict[str, str]:
+    pairs = current_app.extensions["portal.settings"].log_witness_urls
+    return {name: url.rstrip("/") for name, _, url in (pair.partition("=") for pair in pairs)}
+
+
+def _post(url: str, body: bytes) -> tuple[int, str, str]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, method="POST")
+    try:
+        # Only addresses the operator configured (LOG_WITNESS_URLS, checked to be http(s)).
+        with urllib.request.urlopen(request, timeout=WITNESS_TIMEOUT_SECONDS) as response:  # nosec B310
+            return response.status, response.headers.get("Content-Type", ""), response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read().decode("utf-8", "replace")
+
+
+def ask_witnesses(checkpoint: LogCheckpoint) -> list[WitnessAnswer]:
+    """Ask each witness with an address to cosign `checkpoint` (C2SP tlog-witness add-checkpoint),
+    with a consistency proof from the last checkpoint it cosigned; keep the cosignatures it
+    returns. A witness that refuses (its history and ours differ) is the alarm: it is logged as
+    an error and the audit reports it."""
+    answers = []
+    urls = witness_urls()
+    if not urls:
+        return answers
+    hashes = leaf_hashes(checkpoint.size)
+    for name, url in urls.items():
+        old = db.session.scalar(select(db.func.max(LogCosignature.size)).where(LogCosignature.witness == name)) or 0
+        try:
+            for _ in range(2):  # a second time with the size the witness says it knows (409)
+                old = min(old, checkpoint.size)
+                proof = tlog.consistency_proof(hashes, old) if 0 < old < checkpoint.size else []
+                status, content_type, body = _post(f"{url}/add-checkpoint",
+                                                   tlog.add_checkpoint_request(old, proof, checkpoint.note))
+                if status == 409 and content_type.startswith("text/x.tlog.size") and body.strip().isdigit():
+                    known = int(body.strip())
+                    if known > checkpoint.size:
+                        body = f"the witness has cosigned {known} entries, more than this log holds ({checkpoint.size})"
+                        break
+                    old = known
+                    continue
+                break
+        except OSError as exc:
+            answers.append(WitnessAnswer(name, False, f"unreachable: {exc}"))
+            log.warning("publication log: witness %s unreachable: %s", name, exc)
+            continue
+        if status == 200:
+            add_cosignatures(checkpoint.note + body)  # only a valid line by this witness is kept
+            answers.append(WitnessAnswer(name, True, "cosigned"))
+        else:
+            answers.append(WitnessAnswer(name, False, f"{status}: {body.strip()}"))
+            log.error("publication log: witness %s did not cosign checkpoint %d: %s %s",
+                      name, checkpoint.size, status, body.strip())
+    return answers
+
+
 def served_note(checkpoint: LogCheckpoint) -> str:
     """The checkpoint's note with every witness cosignature kept for it, as /log/checkpoint serves it."""
     lines = list(db.session.scalars(select(LogCosignature.line).where(LogCosignature.size == checkpoint.size)
@@ -383,9 +453,12 @@ def served_note(checkpoint: LogCheckpoint) -> str:
 
 
 def sign_after(announcement) -> bool:
-    """The announcement listener: every publication ends with a signed checkpoint."""
+    """The announcement listener: every publication ends with a signed checkpoint, cosigned by
+    the witnesses that have an address."""
     try:
-        sign_checkpoint()
+        checkpoint = sign_checkpoint()
+        if checkpoint is not None:
+            ask_witnesses(checkpoint)
     except LogInconsistent as exc:
         log.error("publication log: %s; no checkpoint signed (run `flask --app wsgi log verify`)", exc)
         return False

@@ -44,6 +44,12 @@ def sign_command() -> None:
     except log.LogInconsistent as exc:
         raise click.ClickException(f"not signed: {exc}") from None
     click.echo(f"checkpoint: {checkpoint.size if checkpoint else 0} entries")
+    refused = False
+    for answer in log.ask_witnesses(checkpoint) if checkpoint else []:
+        click.echo(f"witness {answer.witness}: {answer.message}", err=not answer.cosigned)
+        refused |= not answer.cosigned
+    if refused:
+        raise SystemExit(1)
 
 
 @log_cli.command("add-cosignature")

@@ -14,7 +14,8 @@ This file is both the portal's implementation and the verifier a reader download
   entry bundles of (big-endian uint16 length ‖ bytes).
 
 As a command (python3 verify_publication.py --help): checks that a downloaded item is in the
-log, and that a newer checkpoint extends an older one, from files saved earlier or from the site.
+log, and that a newer checkpoint extends an older one, from files saved earlier or from the site;
+and `witness keygen | serve` runs a witness of the log (C2SP tlog-witness).
 """
 from __future__ import annotations
 
@@ -332,6 +333,130 @@ def verify_cosignature(body: str, name: str, blob: bytes, witness_key: str) -> i
     return timestamp
 
 
+# --- C2SP tlog-witness: the witness side --------------------------------------------------
+
+MAX_PROOF_LINES = 63
+
+
+def witness_verifier(name: str, seed: bytes) -> str:
+    """A witness's cosignature/v1 verifier key (what a log lists in LOG_WITNESSES)."""
+    from nacl.signing import SigningKey
+
+    return verifier_key(name, bytes(SigningKey(seed).verify_key), COSIGNATURE_V1)
+
+
+class Witness:
+    """A witness of one log (C2SP tlog-witness): it cosigns a checkpoint of the log only when it
+    proves consistent with the latest one it cosigned, which it keeps in `state` (a file, mode
+    0600). A newsroom, the provincial office or anyone else runs one; a log that rewrites its
+    history gets no cosignature from it, and the refusal is the evidence."""
+
+    def __init__(self, name: str, seed: bytes, log_key: str, state: str):
+        self.name, self.seed, self.log_key, self.state = name, seed, log_key, state
+        self.log_origin = parse_verifier_key(log_key)[0]
+
+    def verifier(self) -> str:
+        return witness_verifier(self.name, self.seed)
+
+    def latest(self) -> tuple[int, bytes | None]:
+        """(size, root) of the latest checkpoint cosigned, (0, None) before the first."""
+        try:
+            with open(self.state, encoding="utf-8") as handle:
+                note = handle.read()
+        except FileNotFoundError:
+            return 0, None
+        _, size, tree_root, _ = parse_checkpoint(verify_note(note, self.log_key))
+        return size, tree_root
+
+    def add_checkpoint(self, request: bytes, now: int | None = None) -> tuple[int, str, str]:
+        """Answer one add-checkpoint request: (HTTP status, content type, body)."""
+        import fcntl
+        import os
+        import time
+
+        try:
+            text = request.decode("utf-8")
+            head, _, note = text.partition("\n\n")
+            lines = head.split("\n")
+            if not lines[0].startswith("old ") or len(lines) - 1 > MAX_PROOF_LINES:
+                raise ValueError("the request starts with an old size line and at most 63 proof lines")
+            old_text = lines[0][4:]
+            if not old_text.isdigit() or (old_text.startswith("0") and old_text != "0"):
+                raise ValueError(f"bad old size {old_text!r}")
+            old = int(old_text)
+            proof = [base64.b64decode(line, validate=True) for line in lines[1:]]
+            body, _ = split_note(note)
+            origin, size, tree_root, _ = parse_checkpoint(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return 400, "text/plain", f"{exc}\n"
+        if origin != self.log_origin:
+            return 404, "text/plain", f"unknown log {origin}\n"
+        try:
+            verify_note(note, self.log_key)
+        except ValueError as exc:
+            return 403, "text/plain", f"{exc}\n"
+        if old > size:
+            return 400, "text/plain", "the old size is larger than the checkpoint's\n"
+        with open(self.state + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the check and the update are one step (the spec's race)
+            known, known_root = self.latest()
+            if old != known:
+                return 409, "text/x.tlog.size", f"{known}\n"
+            if old == size:
+                if tree_root != known_root:
+                    return 409, "text/plain", "a different tree of the same size: a fork\n"
+            elif old == 0:
+                if proof:
+                    return 422, "text/plain", "the proof from size 0 is empty\n"
+            elif not verify_consistency(old, size, known_root, tree_root, proof):
+                return 422, "text/plain", (f"the checkpoint of {size} entries does not extend the one of {known} "
+                                           "entries this witness cosigned: the log's history was rewritten\n")
+            temporary = f"{self.state}.{os.getpid()}"
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(note)
+            os.replace(temporary, self.state)
+        return 200, "text/plain", cosign(body, self.name, self.seed, int(time.time()) if now is None else now) + "\n"
+
+
+def add_checkpoint_request(old: int, proof: Sequence[bytes], note: str) -> bytes:
+    """The body of an add-checkpoint request (what a log sends a witness)."""
+    lines = [f"old {old}"] + [base64.b64encode(h).decode() for h in proof]
+    return ("\n".join(lines) + "\n\n" + note).encode("utf-8")
+
+
+def serve_witness(witness: Witness, host: str, port: int) -> None:
+    """The witness's HTTP interface: POST <prefix>/add-checkpoint (the submission prefix is the
+    server's root here)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):  # noqa: N802 - the http.server interface
+            if self.path.rstrip("/").rsplit("/", 1)[-1] != "add-checkpoint":
+                self._answer(404, "text/plain", "not found\n")
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > 64 * 1024:
+                self._answer(400, "text/plain", "request too large\n")
+                return
+            self._answer(*witness.add_checkpoint(self.rfile.read(length)))
+
+        def _answer(self, status: int, content_type: str, body: str) -> None:
+            data = body.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format, *args):  # noqa: A002 - the http.server interface
+            pass
+
+    ThreadingHTTPServer((host, port), Handler).serve_forever()
+
+
 # --- C2SP tlog-tiles -----------------------------------------------------------------------
 
 def tile_index_path(n: int) -> str:
@@ -457,6 +582,26 @@ def check_consistency(key: str, old_path: str, new_path: str, proof: dict) -> st
     return f"consistent: the tree of {new_size} entries extends the tree of {old_size} entries ({old_origin})"
 
 
+def _witness_command(args) -> int:
+    import os
+    import secrets
+
+    if args.witness_command == "keygen":
+        seed = secrets.token_bytes(32)
+        descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(signer_key(args.name, seed) + "\n")
+        print(witness_verifier(args.name, seed))
+        return 0
+    with open(args.key, encoding="ascii") as handle:
+        name, seed = parse_signer_key(handle.read())
+    witness = Witness(name, seed, args.log_key, args.state)
+    print(f"witness {witness.verifier()} of {witness.log_origin} on http://{args.host}:{args.port}/add-checkpoint",
+          flush=True)
+    serve_witness(witness, args.host, args.port)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import argparse
     import json
@@ -476,7 +621,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--proof", help="a proof saved earlier (JSON from /log/proof/... or /log/consistency)")
         command.add_argument("--site", help="the site's address, to fetch the proof (e.g. https://example.gov.cn)")
     inclusion.add_argument("--checkpoint", required=True, help="the signed checkpoint (a file or /log/checkpoint)")
+    witness = commands.add_parser("witness", help="run a witness of the log (C2SP tlog-witness)")
+    witness_commands = witness.add_subparsers(dest="witness_command", required=True)
+    keygen = witness_commands.add_parser("keygen", help="make the witness's key and print its verifier key")
+    keygen.add_argument("--name", required=True, help="the witness's name, e.g. newsroom.example/witness")
+    keygen.add_argument("--out", required=True, help="where to write the private key (mode 0600)")
+    serve = witness_commands.add_parser("serve", help="answer add-checkpoint requests over HTTP")
+    serve.add_argument("--key", required=True, help="the witness's private key file (from keygen)")
+    serve.add_argument("--log-key", required=True, help="the log's verifier key, as its /log/ page shows it")
+    serve.add_argument("--state", required=True, help="the file keeping the latest checkpoint cosigned")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
+    if args.command == "witness":
+        return _witness_command(args)
     if not args.proof and not args.site:
         parser.error("give --proof (a saved proof) or --site (to fetch it)")
     try:
