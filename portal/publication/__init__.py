@@ -88,7 +88,9 @@ class PublishedKind:
     def published_bytes(self) -> Iterable[tuple[str, int | None, bytes, dt.date]]:
         """(key, version, bytes, date) of every published version the database still holds, as
         the publication log commits to them (its self-audit recomputes these). Version None: the
-        kind keeps no versions, the bytes are compared with the item's latest leaf."""
+        kind keeps no versions, the bytes are compared with the item's latest leaf. A version
+        whose record cannot be read gives its RecordUnreadable in place of the bytes (the audit
+        names it and goes on with the others)."""
         return ()
 
     def downloads(self) -> Iterable[str]:

@@ -186,7 +186,9 @@ def _check_items(entries, report: AuditReport) -> None:
             key = (kind.name, item)
             seen.setdefault(key, set()).add(version)
             entry = latest.get(key) if version is None else by_version.get((kind.name, item, version))
-            if entry is None:
+            if isinstance(data, Exception):
+                report.problems.append(Finding(kind.name, item, f"{_v(version)}无法按发布时的方式读取（在平台之外被改动）：{data}"))
+            elif entry is None:
                 report.problems.append(Finding(kind.name, item, f"{_v(version)}未记入公开记录日志（不是经本平台发布的）"))
             elif entry.sha256 != log.sha256_hex(data):
                 report.problems.append(Finding(kind.name, item, f"{_v(version)}内容与公开记录日志不一致（在平台之外被改动）"))
@@ -210,6 +212,8 @@ def backfill() -> int:
     added = 0
     for kind in publication.kinds().values():
         for item, version, data, published_on in kind.published_bytes():
+            if isinstance(data, Exception):  # unreadable: the audit reports it, nothing is logged
+                continue
             if log.latest_entry(kind.name, item) is None or (
                     version is not None and not db.session.scalar(select(log.LogEntry.seq).where(
                         log.LogEntry.kind == kind.name, log.LogEntry.item == item, log.LogEntry.version == version))):

@@ -15,6 +15,7 @@ from portal.ratings import content, services
 from portal.ratings import warnings as risk
 from portal.ratings.models import Commendation, Edition
 from portal.search.documents import SearchDocument
+from portal.web.errors import RecordUnreadable
 from portal.web.markdown import plain_text
 
 
@@ -130,7 +131,11 @@ class RatingKind(PublishedKind):
     def published_bytes(self):
         for edition in services.all_editions():
             for version in edition.published_versions:
-                yield edition.slug, version.number, services.csv_bytes(version), version.published_on
+                try:
+                    data = services.csv_bytes(version)
+                except RecordUnreadable as exc:  # the audit names it; the other versions are still checked
+                    data = exc
+                yield edition.slug, version.number, data, version.published_on
 
 
 class WarningRulesKind(PublishedKind):

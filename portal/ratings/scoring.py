@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from portal.departments.models import Department
+from portal.web.errors import RecordUnreadable
 
 CENT = Decimal("0.01")
 
@@ -95,8 +96,9 @@ METHODS: dict[str, Method] = {method.code: method for method in (WEIGHTED_SUM_V1
 CURRENT_METHOD = WEIGHTED_SUM_V1.code  # what a version published now records
 
 
-class UnknownMethod(LookupError):
-    pass
+class UnknownMethod(RecordUnreadable, LookupError):
+    """A version records a method this portal does not know: only the portal writes the field,
+    so the database was changed outside it."""
 
 
 def method(code: str) -> Method:

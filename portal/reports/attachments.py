@@ -9,7 +9,7 @@ zip directory, and the metadata-free copy is made in a child process with a memo
 limit and a wall-clock timeout (portal/reports/sanitiser.py). A file that cannot be copied
 within them is refused with a message; the worker never waits past the timeout.
 
-The copies of one request are made in one of the machine's sanitising slots (portal/slots.py):
+The copies of one request are made in one of the machine's sanitising slots (portal/work_slots.py):
 four reporters sending five large images at once used to hold every gunicorn worker past its
 timeout. Now one request per two cores copies at a time; the others are told at once that
 attachments are busy, with everything they typed kept. The child runs at a lower CPU priority,
@@ -28,7 +28,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from portal.slots import SlotPool, half_the_cores
+from portal.work_slots import SlotPool, half_the_cores
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5

@@ -16,7 +16,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from portal.slots import SlotPool, half_the_cores
+from portal.work_slots import SlotPool, half_the_cores
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -39,7 +39,7 @@ class HashingBusy(Exception):
 
 
 # Argon2 takes ~64 MiB and both cores for a fraction of a second: at most one hash per two cores
-# runs at a time on one machine, across every gunicorn worker (portal/slots.py).
+# runs at a time on one machine, across every gunicorn worker (portal/work_slots.py).
 HASHING = SlotPool("hashing", half_the_cores(), HashingBusy)
 
 

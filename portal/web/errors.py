@@ -22,6 +22,15 @@ MESSAGES = {
 }
 
 
+class RecordUnreadable(Exception):
+    """A published record the database holds can no longer be read as it was published (a value
+    only the portal writes was changed outside it, e.g. an unknown rating method). Its pages
+    answer 503 saying so, a page section that needs it is replaced by that notice, and the
+    publication log's audit names it: never a 500."""
+
+    public_message = "该内容在数据库中的记录无法按发布时的方式读取，可能在平台之外被改动，已暂停显示。请以公开记录日志为准。"
+
+
 def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if request_ctx.url_adapter is None:
@@ -42,6 +51,11 @@ def init_error_pages(app: Flask) -> None:
     @app.errorhandler(NulInRequest)
     def nul_in_request(error: NulInRequest):
         return render_error(400, error.description)
+
+    @app.errorhandler(RecordUnreadable)
+    def record_unreadable(error: RecordUnreadable):
+        app.logger.error("a published record cannot be read: %s", error)
+        return render_error(503, RecordUnreadable.public_message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -32,6 +32,17 @@ def add(app: Flask, slot: str, provider: Callable[..., Section | None], order: i
 
 
 def fill(slot: str, *args) -> list[Section]:
-    """What the slot's providers show for this request."""
-    providers = current_app.extensions.get(_KEY, {}).get(slot, [])
-    return [section for _, _, provider in providers if (section := provider(*args)) is not None]
+    """What the slot's providers show for this request. A provider whose record cannot be read
+    as published shows a notice in its place; the rest of the page is unaffected."""
+    from portal.web.errors import RecordUnreadable
+
+    sections = []
+    for _, _, provider in current_app.extensions.get(_KEY, {}).get(slot, []):
+        try:
+            section = provider(*args)
+        except RecordUnreadable as exc:
+            current_app.logger.error("a page section's record cannot be read: %s", exc)
+            section = ("web/_unreadable_section.html", {"message": RecordUnreadable.public_message})
+        if section is not None:
+            sections.append(section)
+    return sections

@@ -155,3 +155,21 @@ def test_a_query_string_on_a_tile_entry_or_checkpoint_address_is_sent_to_the_bar
         assert response.status_code == 301 and response.headers["Location"] == path, path
         assert client.get(path).status_code == 200, path
     assert len(computed) == 1  # only the bare tile address computed its hashes
+
+
+def test_an_unknown_rating_method_is_a_finding_and_no_page_answers_500(published_app):
+    init_key(published_app)
+    with published_app.app_context():
+        db.session.execute(text("UPDATE rating_edition_versions SET method = 'bogus_v9'"))
+        db.session.commit()
+    verified = published_app.test_cli_runner().invoke(args=["log", "verify"])
+    assert verified.exit_code == 1 and "rating/2024" in verified.output and "bogus_v9" in verified.output
+    client = published_app.test_client()
+    home = client.get("/")
+    assert home.status_code == 200 and "无法按发布时的方式读取" in home.get_data(as_text=True)
+    for path in ("/ratings/", "/ratings/2024/", "/ratings/2024.csv", "/api/v1/ratings/2024", "/departments/office",
+                 "/warnings/"):
+        response = client.get(path)
+        assert response.status_code in (200, 503), (path, response.status_code)
+    page = client.get("/ratings/2024/")
+    assert page.status_code == 503 and "可能在平台之外被改动" in page.get_data(as_text=True)
