@@ -78,6 +78,11 @@ class DisclosureKind(PublishedKind):
             yield (disclosure.slug, disclosure.revision, services.source_bytes(disclosure),
                    disclosure.withdrawn_on or disclosure.revisions[-1].dated)
 
+    def stored_files(self):
+        for disclosure in services.all_disclosures():
+            for attachment in disclosure.attachments:
+                yield disclosure.slug, attachment.filename, attachment.sha256
+
     def home_section(self):
         return "disclosures/_home_section.html", {"latest": services.latest_disclosures(8)}
 

@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.extensions import db
-from portal.files.store import DatabaseFileStore, disk_store
+from portal.files.store import DatabaseFileStore, FileAltered, disk_store
 
 files_cli = AppGroup("files", help="Stored attachment files.")
 
@@ -20,9 +20,11 @@ def move_to_database() -> None:
     disk, database = disk_store(), DatabaseFileStore()
     copied = 0
     for digest in disk.digests():
-        data = disk.read(digest)
-        if database.put(data) != digest:
-            raise click.ClickException(f"{disk.path(digest)}: its content does not match its name")
+        try:
+            data = disk.read(digest)  # checked against its name
+        except FileAltered:
+            raise click.ClickException(f"{disk.path(digest)}: its content does not match its name") from None
+        database.put(data)
         copied += 1
         if copied % 100 == 0:
             db.session.commit()

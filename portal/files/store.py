@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
+from portal.web.errors import RecordUnreadable
 
 
 def _is_plain_text(head: bytes) -> bool:
@@ -76,8 +77,20 @@ def check_attachment(filename: str, size: int, head: bytes) -> str:
     return media_type
 
 
+class FileAltered(RecordUnreadable):
+    """A stored file's bytes no longer hash to the SHA-256 it is kept under: replaced outside the
+    portal. It is not served (503, saying so) and the publication log's audit names it."""
+
+
+def _verified(sha256: str, data: bytes) -> bytes:
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise FileAltered(f"the stored file {sha256} no longer has that SHA-256")
+    return data
+
+
 class FileStore:
-    """Files kept by their SHA-256 under one root: writing the same bytes twice stores them once."""
+    """Files kept by their SHA-256 under one root: writing the same bytes twice stores them once.
+    Reading checks the bytes against their name: a file replaced on disk is never served."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -100,7 +113,7 @@ class FileStore:
         return digest
 
     def read(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        return _verified(sha256, self.path(sha256).read_bytes())
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
@@ -154,7 +167,7 @@ class DatabaseFileStore:
         data = db.session.scalar(select(StoredFile.data).where(StoredFile.sha256 == _digest(sha256)))
         if data is None:
             raise FileNotFoundError(sha256)
-        return data
+        return _verified(sha256, data)
 
     def exists(self, sha256: str) -> bool:
         return db.session.scalar(select(StoredFile.sha256).where(StoredFile.sha256 == _digest(sha256))) is not None

@@ -93,6 +93,11 @@ class PublishedKind:
         names it and goes on with the others)."""
         return ()
 
+    def stored_files(self) -> Iterable[tuple[str, str, str]]:
+        """(key, file name, SHA-256) of every file in the file store that a published item serves:
+        the audit reads each back and names any whose bytes were replaced."""
+        return ()
+
     def downloads(self) -> Iterable[str]:
         """Addresses (paths) the kind promises besides its pages and what they link to — the
         stable download addresses journalists cite — for the static mirror."""

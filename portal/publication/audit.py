@@ -23,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal import publication
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.files import file_store
+from portal.files.store import FileAltered
 from portal.publication import log, tlog
 from portal.publication.version import bump_content_version
 
@@ -64,6 +66,7 @@ def verify_log(store: bool = True) -> AuditReport:
     _check_checkpoints(entries, report)
     _check_witnesses(report)
     _check_items(entries, report)
+    _check_stored_files(report)
     if store:
         before = set(db.session.execute(select(LogFinding.kind, LogFinding.item, LogFinding.message)).all())
         db.session.execute(delete(LogFinding))
@@ -200,6 +203,19 @@ def _check_items(entries, report: AuditReport) -> None:
             report.problems.append(Finding(kind_name, item, "日志记录的内容已从数据库中删除"))
         elif None not in versions and entry.version not in versions:
             report.problems.append(Finding(kind_name, item, f"日志记录的第 {entry.version} 版已从数据库中删除"))
+
+
+def _check_stored_files(report: AuditReport) -> None:
+    """Each file a published item serves, read back from the store (which checks its SHA-256)."""
+    store = file_store()
+    for kind in publication.kinds().values():
+        for item, name, digest in kind.stored_files():
+            try:
+                store.read(digest)
+            except FileAltered:
+                report.problems.append(Finding(kind.name, item, f"附件“{name}”的文件被替换（与发布时的 SHA-256 不符）"))
+            except (FileNotFoundError, ValueError):
+                report.problems.append(Finding(kind.name, item, f"附件“{name}”的文件缺失"))
 
 
 def _v(version: int | None) -> str:

@@ -173,3 +173,29 @@ def test_an_unknown_rating_method_is_a_finding_and_no_page_answers_500(published
         assert response.status_code in (200, 503), (path, response.status_code)
     page = client.get("/ratings/2024/")
     assert page.status_code == 503 and "可能在平台之外被改动" in page.get_data(as_text=True)
+
+
+def test_an_attachment_replaced_in_the_file_store_is_not_served_and_the_audit_names_it(published_app):
+    from urllib.parse import quote
+
+    from portal.disclosures.models import Disclosure
+    from portal.files import file_store
+
+    slug = "demo-2025-emergency-supplies"
+    init_key(published_app)
+    with published_app.app_context():
+        attachment = db.session.scalar(select(Disclosure).where(Disclosure.slug == slug)).attachments[0]
+        digest, filename = attachment.sha256, attachment.filename
+        store = file_store()
+        if store.root is None:  # PostgreSQL: the bytes are a row
+            db.session.execute(text("UPDATE stored_files SET data = :d WHERE sha256 = :s"), {"d": b"forged,1\n", "s": digest})
+            db.session.commit()
+        else:
+            store.path(digest).write_bytes(b"forged,1\n")
+    client = published_app.test_client()
+    download = client.get(f"/disclosures/{slug}/files/{quote(filename)}")
+    assert download.status_code == 503 and b"forged" not in download.get_data()
+    assert "可能在平台之外被改动" in download.get_data(as_text=True)
+    verified = published_app.test_cli_runner().invoke(args=["log", "verify"])
+    assert verified.exit_code == 1 and f"disclosure/{slug}" in verified.output and "文件被替换" in verified.output
+    assert "文件被替换" in client.get(f"/disclosures/{slug}").get_data(as_text=True)
