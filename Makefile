@@ -48,6 +48,7 @@ db: install
 	$(BIN)/flask db upgrade
 
 content: db
+	PORT=$(PORT) $(BIN)/flask log init-key --development  # a signed log at once (kept if a key exists)
 	$(BIN)/flask content import
 	$(BIN)/flask search rebuild --if-missing
 	$(BIN)/flask requests demo --if-empty

@@ -22,6 +22,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+def in_bureau_time(instant: dt.datetime) -> dt.datetime:
+    """A stored UTC instant (no tzinfo) as Beijing time, for what the public pages print."""
+    return instant.replace(tzinfo=dt.timezone.utc).astimezone(BUREAU_TIMEZONE)
+
+
 def seconds_left_in_window(window: int, now: float | None = None) -> int:
     """Seconds until the end of the current `window`-second window, windows aligned to the
     bureau's midnight (a day window ends at 00:00 Asia/Shanghai). Depends on `now` alone, so a

@@ -1,5 +1,7 @@
 """Settings: local defaults work, production refuses what is unsafe (one test per row of RULES)."""
 import secrets
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -8,8 +10,10 @@ from portal.config import ConfigError, Settings
 
 
 STRONG = secrets.token_urlsafe(48)
+# LOG_KEY_FILE of its own: the developer's instance/ may hold `make run`'s development key.
 SAFE_PRODUCTION = {"PORTAL_ENV": "production", "SECRET_KEY": STRONG, "RECEIPT_PEPPER": secrets.token_urlsafe(48),
-                   "DATABASE_URL": "sqlite://", "PUBLIC_BASE_URL": "https://yjj.example.gov.cn"}
+                   "DATABASE_URL": "sqlite://", "PUBLIC_BASE_URL": "https://yjj.example.gov.cn",
+                   "LOG_KEY_FILE": str(Path(tempfile.mkdtemp(prefix="portal-config-test-")) / "publication-log.key")}
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():

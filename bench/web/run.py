@@ -63,7 +63,7 @@ def prepare_portal(home: Path) -> dict:
         "RECEIPT_PEPPER": "bench-pepper-" + secrets.token_urlsafe(48), "PUBLIC_BASE_URL": "http://127.0.0.1",
         "PORTAL_PLAIN_HTTP": "1",  # loopback, on purpose
         "DATABASE_URL": f"sqlite:///{home / 'portal.sqlite3'}", "FILES_DIR": str(home / "files"),
-        "SEARCH_INDEX_DIR": str(home / "search_index"),
+        "SEARCH_INDEX_DIR": str(home / "search_index"), "LOG_KEY_FILE": str(home / "publication-log.key"),
     }
     for command in (["db", "upgrade"], ["content", "import"], ["search", "rebuild"]):
         subprocess.run([sys.executable, "-m", "flask", *command], env=env, cwd=PROJECT_ROOT, check=True,

@@ -73,6 +73,9 @@ class DisclosureKind(PublishedKind):
     def url(self, key: str, external: bool = False) -> str:
         return url_for("disclosures.detail", slug=key, _external=external)
 
+    def title(self, key: str) -> str | None:
+        return db.session.scalar(select(Disclosure.title).where(Disclosure.slug == key))
+
     def published_bytes(self):
         for disclosure in db.session.scalars(select(Disclosure).order_by(Disclosure.id)):
             yield (disclosure.slug, disclosure.revision, services.source_bytes(disclosure),

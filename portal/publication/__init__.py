@@ -85,6 +85,11 @@ class PublishedKind:
         """The public address of one item (called during a request)."""
         raise NotImplementedError(f"{type(self).__name__}.url")
 
+    def title(self, key: str) -> str | None:
+        """The item's title as its page shows it, for the publication log's table (None: the
+        item is gone, or the kind has no titles)."""
+        return None
+
     def published_bytes(self) -> Iterable[tuple[str, int | None, bytes, dt.date]]:
         """(key, version, bytes, date) of every published version the database still holds, as
         the publication log commits to them (its self-audit recomputes these). Version None: the

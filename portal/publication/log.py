@@ -174,10 +174,16 @@ def tree_size() -> int:
 
 # --- the signing key ------------------------------------------------------------------------
 
+# The second line of a key the portal made itself on a developer's first run: such a key signs a
+# log at once (so `make run` serves a signed log) and production refuses to start with it.
+DEVELOPMENT_MARKER = "# development key, made on first run: not for production (flask log init-key makes the real one)"
+
+
 @dataclasses.dataclass(frozen=True)
 class SigningKey:
     name: str  # the log's origin, e.g. portal.example.gov.cn/log
     seed: bytes
+    development: bool = False
 
     @property
     def verifier(self) -> str:
@@ -192,13 +198,13 @@ def origin(public_base_url: str) -> str:
     return f"{parts.netloc}{parts.path.rstrip('/')}/log"
 
 
-def create_key(path: Path, public_base_url: str) -> SigningKey:
+def create_key(path: Path, public_base_url: str, development: bool = False) -> SigningKey:
     """Write a new signing key to `path` (mode 0600, never over an existing one)."""
-    key = SigningKey(origin(public_base_url), secrets.token_bytes(32))
+    key = SigningKey(origin(public_base_url), secrets.token_bytes(32), development)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(tlog.signer_key(key.name, key.seed) + "\n")
+        handle.write(tlog.signer_key(key.name, key.seed) + "\n" + (DEVELOPMENT_MARKER + "\n" if development else ""))
     return key
 
 
@@ -210,18 +216,47 @@ def load_key(path: Path) -> SigningKey | None:
         return None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise PermissionError(f"{path} may be read by other users (mode {stat.filemode(mode)}): chmod 600 {path}")
-    name, seed = tlog.parse_signer_key(path.read_text(encoding="ascii"))
-    return SigningKey(name, seed)
+    first, *rest = path.read_text(encoding="ascii").splitlines()
+    name, seed = tlog.parse_signer_key(first)
+    return SigningKey(name, seed, development=DEVELOPMENT_MARKER in rest)
+
+
+class DevelopmentKeyInProduction(RuntimeError):
+    pass
 
 
 def init_app(app: Flask) -> None:
-    """Read the key at start-up: a key file with loose permissions stops the portal."""
+    """Read the key at start-up: a key file with loose permissions stops the portal, and so does
+    the development key (`flask log init-key --development`, which `make run` uses) in production."""
     settings = app.extensions["portal.settings"]
-    app.extensions["portal.log.key"] = load_key(settings.log_key_file)
+    key = load_key(settings.log_key_file)
+    if key is not None and key.development and settings.env == "production":
+        raise DevelopmentKeyInProduction(
+            f"{settings.log_key_file} is the development key the portal made on a first run: move it away and run "
+            "`flask --app wsgi log init-key` to make the log's real key")
+    app.extensions["portal.log.key"] = (_key_file_state(settings.log_key_file), key)
+
+
+def _key_file_state(path: Path) -> tuple | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns, status.st_size
 
 
 def signing_key() -> SigningKey | None:
-    return current_app.extensions.get("portal.log.key")
+    """The key as the key file holds it now: `flask log init-key` run beside a serving portal
+    takes effect at once, on every page (one stat per call; the file is read when it changed)."""
+    path = current_app.extensions["portal.settings"].log_key_file
+    state = _key_file_state(path)
+    known_state, key = current_app.extensions.get("portal.log.key", (None, None))
+    if state != known_state:
+        key = load_key(path)
+        if key is not None and key.development and current_app.extensions["portal.settings"].env == "production":
+            key = None  # never signs in production
+        current_app.extensions["portal.log.key"] = (state, key)
+    return key
 
 
 # --- the signer's memory, outside the database -----------------------------------------------
@@ -463,6 +498,21 @@ def sign_after(announcement) -> bool:
         log.error("publication log: %s; no checkpoint signed (run `flask --app wsgi log verify`)", exc)
         return False
     return True
+
+
+def first_checkpoints_covering(seqs: list[int]) -> dict[int, dt.datetime]:
+    """For each entry, when the first checkpoint that covers it was signed (UTC): the moment it
+    entered the signed log."""
+    if not seqs:
+        return {}
+    signed = list(db.session.execute(select(LogCheckpoint.size, LogCheckpoint.signed_at)
+                                     .where(LogCheckpoint.size > min(seqs)).order_by(LogCheckpoint.size)))
+    found = {}
+    for seq in seqs:
+        first = next((at for size, at in signed if size > seq), None)
+        if first is not None:
+            found[seq] = first
+    return found
 
 
 def entries_with(digest: str) -> list[LogEntry]:

@@ -8,19 +8,26 @@ from flask.cli import AppGroup
 from portal.extensions import db
 from portal.publication import log
 from portal.publication.audit import backfill, verify_log
+from portal.publication.version import bump_content_version
 
 log_cli = AppGroup("log", help="The publication log (公开记录): its signing key, checkpoints and self-audit.")
 
 
 @log_cli.command("init-key")
-def init_key_command() -> None:
+@click.option("--development", is_flag=True,
+              help="a development key (`make run`: a signed log at once; production refuses it); "
+                   "nothing is done if a key exists")
+def init_key_command(development: bool) -> None:
     """Create the signing key (LOG_KEY_FILE, mode 0600); print the verifier key readers pin."""
     settings = current_app.extensions["portal.settings"]
+    if development and settings.env == "production":
+        raise click.ClickException("a development key is refused in production: run `flask log init-key`")
     try:
-        key = log.create_key(settings.log_key_file, settings.public_base_url)
+        key = log.create_key(settings.log_key_file, settings.public_base_url, development=development)
     except FileExistsError:
+        if development:
+            return
         raise click.ClickException(f"{settings.log_key_file} exists: a log keeps its key (readers pinned it)") from None
-    current_app.extensions["portal.log.key"] = key
     click.echo(f"signing key written to {settings.log_key_file} (keep it, and a copy, outside the database backups)")
     click.echo(f"verifier key (publish it; /log/ shows it): {key.verifier}")
     # A portal that published before it had a log (upgraded to migration 0009): its log starts
@@ -32,6 +39,7 @@ def init_key_command() -> None:
     checkpoint = log.sign_checkpoint()
     if checkpoint is not None:
         click.echo(f"signed the tree of {checkpoint.size} entries")
+    bump_content_version()  # every worker's cached /log/ shows the key from the next request on
 
 
 @log_cli.command("sign")

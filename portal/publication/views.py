@@ -3,11 +3,13 @@ explains it in Chinese with the site's verifier key, the verifier to download, a
 a reader's verifier asks for (inclusion, consistency, lookup by the SHA-256 of an item)."""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from portal import publication
+from portal import clock, publication
 from portal.publication import log, tlog
 from portal.web.page_cache import page as cached_page
 
@@ -34,16 +36,41 @@ def _text(body: str | bytes, cache: str, mimetype: str = "text/plain") -> Respon
     return response
 
 
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One entry as the table on /log/ shows it."""
+
+    entry: log.LogEntry
+    kind_label: str
+    title: str | None
+    url: str | None
+    logged_on: dt.date | None  # the day the first checkpoint covering it was signed (Beijing)
+
+
+def _rows(recent: list[log.LogEntry]) -> list[Row]:
+    kinds = publication.kinds()
+    covering = log.first_checkpoints_covering([entry.seq for entry in recent])
+    rows = []
+    for entry in recent:
+        kind = kinds.get(entry.kind)
+        title = kind.title(entry.item) if kind else None
+        signed = covering.get(entry.seq)
+        rows.append(Row(entry, kind.label if kind else entry.kind, title,
+                        kind.url(entry.item) if kind and title else None,
+                        clock.in_bureau_time(signed).date() if signed else None))
+    return rows
+
+
 @bp.get("/")
 @cached_page
 def index():
     key = log.signing_key()
     checkpoint = log.latest_checkpoint()
-    recent = log.entries(start=max(0, log.tree_size() - 50))
-    return render_template("publication/log.html", key=key, checkpoint=checkpoint, recent=list(reversed(recent)),
+    recent = list(reversed(log.entries(start=max(0, log.tree_size() - 50))))
+    return render_template("publication/log.html", key=key, checkpoint=checkpoint, rows=_rows(recent),
                            size=log.tree_size(), served=log.served_note(checkpoint) if checkpoint else "",
-                           witnesses=log.witnesses(), action_labels=ACTION_LABELS,
-                           kind_labels={name: kind.label for name, kind in publication.kinds().items()})
+                           signed_at=clock.in_bureau_time(checkpoint.signed_at) if checkpoint else None,
+                           witnesses=log.witnesses(), action_labels=ACTION_LABELS)
 
 
 @bp.get("/checkpoint")

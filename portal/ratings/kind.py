@@ -7,8 +7,10 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from flask import url_for
+from sqlalchemy import select
 
 from portal.content.files import Problem
+from portal.extensions import db
 from portal.publication import PublishedKind
 from portal.publication.content import ImportRun, Known
 from portal.ratings import content, services
@@ -88,6 +90,12 @@ class RatingKind(PublishedKind):
                     departments=((department.slug, department.name),),
                 )
 
+    def title(self, key: str) -> str | None:
+        try:
+            return services.get_version(key).title
+        except services.EditionNotFound:
+            return None
+
     def url(self, key: str, external: bool = False) -> str:
         edition, _, department = key.partition("/")
         if department:
@@ -151,6 +159,9 @@ class WarningRulesKind(PublishedKind):
     def url(self, key: str, external: bool = False) -> str:
         return url_for("ratings.warnings", _external=external)
 
+    def title(self, key: str) -> str | None:
+        return "风险预警规则"
+
     def sitemap(self):
         return ()
 
@@ -180,6 +191,12 @@ class CommendationKind(PublishedKind):
 
     def url(self, key: str, external: bool = False) -> str:
         return url_for("ratings.honor_roll", _anchor=key, _external=external)
+
+    def title(self, key: str) -> str | None:
+        commendation = db.session.scalar(select(Commendation).where(Commendation.slug == key))
+        if commendation is None:
+            return None
+        return f"{commendation.title}：{commendation.person_name or commendation.department.name}"
 
     def published_bytes(self):
         for commendation in services.list_commendations():

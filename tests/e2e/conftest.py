@@ -69,6 +69,7 @@ def live_server(live_home):
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "PORTAL_PLAIN_HTTP": "1",  # served over plain HTTP on loopback, on purpose
         "WORK_SLOTS_DIR": str(home / "work-slots"),  # not shared with another run's server
+        "LOG_KEY_FILE": str(home / "publication-log.key"),  # not the developer's instance/ key
         "METRICS_NETWORKS": "127.0.0.1/32",  # the tests read /metrics from loopback
     }
     flask = [sys.executable, "-m", "flask"]
