@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from portal import clock, publication
+from portal.extensions import db
 from portal.publication import log, tlog
 from portal.web.page_cache import page as cached_page
 
@@ -70,7 +71,8 @@ def index():
     return render_template("publication/log.html", key=key, checkpoint=checkpoint, rows=_rows(recent),
                            size=log.tree_size(), served=log.served_note(checkpoint) if checkpoint else "",
                            signed_at=clock.in_bureau_time(checkpoint.signed_at) if checkpoint else None,
-                           witnesses=log.witnesses(), action_labels=ACTION_LABELS)
+                           witnesses=log.witnesses(), action_labels=ACTION_LABELS,
+                           proof_prefix=url_for("log.proof", seq=0)[:-1])
 
 
 @bp.get("/checkpoint")
@@ -149,8 +151,11 @@ def proof(seq: int):
         abort(404)
     hashes = log.leaf_hashes(size)
     entry = log.entries(seq, seq + 1)[0]
+    signed = db.session.get(log.LogCheckpoint, size)
     return {"index": seq, "size": size, "leaf": entry.leaf,
-            "proof": [h.hex() for h in tlog.inclusion_proof(hashes, seq)]}
+            "proof": [h.hex() for h in tlog.inclusion_proof(hashes, seq)],
+            # When the checkpoint of this size was signed (Beijing date): shown, not signed.
+            "signed_on": clock.in_bureau_time(signed.signed_at).date().isoformat() if signed else None}
 
 
 @bp.get("/consistency")

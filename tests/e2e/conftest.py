@@ -80,7 +80,8 @@ def live_server(live_home):
                      "--password", STAFF_PASSWORD],
                     ["users", "create", "desk.clerk", "--name", "钱承办", "--role", "request_handler",
                      "--password", STAFF_PASSWORD],
-                    ["reports", "init-key", "--passphrase", DESK_PASSPHRASE]):
+                    ["reports", "init-key", "--passphrase", DESK_PASSPHRASE],
+                    ["log", "init-key"]):  # as deployed: the publication log is signed
         subprocess.run(flask + command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
     log = open(home / "gunicorn.log", "w")
     server = subprocess.Popen(
