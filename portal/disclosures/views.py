@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from portal.departments.services import list_departments
 from portal.disclosures import KIND, services
+from portal.publication import log as publication_log
 from portal.publication.audit import findings_for
 from portal.disclosures.models import Disclosure
 from portal.files import file_store
@@ -72,7 +73,7 @@ def source(slug: str):
         abort(404)
     response = Response(services.source_bytes(disclosure), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.source.json"'
-    return response
+    return publication_log.name_entry(response, publication_log.entry_for(KIND, slug, disclosure.revision))
 
 
 @bp.get("/disclosures/<slug>/files/<filename>")

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.publication import tlog
+from portal.publication.version import bump_content_version
 
 log = logging.getLogger(__name__)
 ACTIONS = ("published", "corrected", "redacted", "withdrawn")
@@ -227,7 +228,11 @@ class DevelopmentKeyInProduction(RuntimeError):
 
 def init_app(app: Flask) -> None:
     """Read the key at start-up: a key file with loose permissions stops the portal, and so does
-    the development key (`flask log init-key --development`, which `make run` uses) in production."""
+    the development key (`flask log init-key --development`, which `make run` uses) in production.
+    Pages name their log entry with the template functions `log_entry(kind, item, version)` and
+    `log_proof_url(entry)` (None until a signed checkpoint covers it)."""
+    app.jinja_env.globals["log_entry"] = entry_for
+    app.jinja_env.globals["log_proof_url"] = proof_url
     settings = app.extensions["portal.settings"]
     key = load_key(settings.log_key_file)
     if key is not None and key.development and settings.env == "production":
@@ -375,6 +380,7 @@ def sign_checkpoint() -> LogCheckpoint | None:
         db.session.rollback()
         checkpoint = latest_checkpoint()
     _remember(checkpoint.note)
+    bump_content_version()  # pages link an entry's proof once it is signed: cached copies move on
     return checkpoint
 
 
@@ -498,6 +504,34 @@ def sign_after(announcement) -> bool:
         log.error("publication log: %s; no checkpoint signed (run `flask --app wsgi log verify`)", exc)
         return False
     return True
+
+
+def entry_for(kind: str, item: str, version: int | None = None) -> LogEntry | None:
+    """The leaf that logged this version of an item (its latest leaf without a version): what a
+    page names as "日志第 N 条" with a link to its proof."""
+    statement = select(LogEntry).where(LogEntry.kind == kind, LogEntry.item == item)
+    if version is not None:
+        statement = statement.where(LogEntry.version == version)
+    return db.session.scalar(statement.order_by(LogEntry.seq.desc()).limit(1))
+
+
+def proof_url(entry: LogEntry | None) -> str | None:
+    """The address of the entry's inclusion proof, once a signed checkpoint covers it."""
+    from flask import url_for
+
+    latest = latest_checkpoint()
+    if entry is None or latest is None or entry.seq >= latest.size:
+        return None
+    return url_for("log.proof", seq=entry.seq)
+
+
+def name_entry(response, entry: LogEntry | None):
+    """A download names its leaf: the entry's number and the address of its inclusion proof."""
+    if entry is not None:
+        response.headers["X-Publication-Log-Entry"] = str(entry.seq)
+        if (proof := proof_url(entry)) is not None:
+            response.headers["Link"] = f'<{proof}>; rel="describedby"'
+    return response
 
 
 def first_checkpoints_covering(seqs: list[int]) -> dict[int, dt.datetime]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from portal.publication import log as publication_log
 from portal.publication.audit import findings_for, findings_of_kind
 from portal.ratings import services
 from portal.ratings import warnings as risk
@@ -102,7 +103,7 @@ def _download(data: bytes, mimetype: str, filename: str, version: EditionVersion
     # The file is the figures as stored now: whether they still match the checksum recorded at
     # publication travels with it (the JSON also says so inside).
     response.headers["X-Rating-Integrity"] = services.integrity(version)
-    return response
+    return publication_log.name_entry(response, publication_log.entry_for("rating", version.edition.slug, version.number))
 
 
 @bp.get("/ratings/<edition>.csv")

@@ -75,3 +75,24 @@ def test_the_table_names_each_entry_with_its_link_full_hash_and_the_day_it_was_s
 
     assert cells[2].get_text() == clock.in_bureau_time(signed_at).date().isoformat()
     assert "（北京时间）" in html.get_text()
+
+
+def test_each_page_and_download_names_its_log_entry_and_links_its_proof(published_app):
+    client = published_app.test_client()
+    unsigned = client.get("/disclosures/2020-integrity-plan").get_data(as_text=True)
+    assert "条（尚未签名）" in unsigned and "/log/proof/" not in unsigned  # no link to a proof that does not exist yet
+    init_key(published_app)
+    with published_app.app_context():
+        disclosure = log.entry_for("disclosure", "2020-integrity-plan")
+        rating = log.entry_for("rating", "2024")
+    page = client.get("/disclosures/2020-integrity-plan").get_data(as_text=True)
+    assert f'<a href="/log/proof/{disclosure.seq}">日志第 {disclosure.seq} 条</a>' in page and disclosure.sha256 in page
+    for path in ("/ratings/2024/", "/ratings/2024/coordination"):
+        text = client.get(path).get_data(as_text=True)
+        assert f'与发布时一致 · <a href="/log/proof/{rating.seq}">日志第 {rating.seq} 条</a>' in text, path
+    for path, entry in (("/ratings/2024.csv", rating), ("/disclosures/2020-integrity-plan/source.json", disclosure)):
+        response = client.get(path)
+        assert response.headers["X-Publication-Log-Entry"] == str(entry.seq), path
+        assert response.headers["Link"] == f'</log/proof/{entry.seq}>; rel="describedby"'
+    proof = client.get(f"/log/proof/{rating.seq}?size={rating.seq + 1}").get_json()
+    assert proof["index"] == rating.seq
