@@ -127,6 +127,21 @@ def _check_checkpoints(entries, report: AuditReport) -> None:
     in one pass over the leaves. When some do not match, the entries between the largest tree
     that matches and the smallest that does not are the ones rewritten: each is named."""
     hashes = [bytes.fromhex(entry.leaf_hash) for entry in entries]
+    # The stored tiles, which roots, proofs and /log/tile are computed from, must be the leaves' own.
+    expected = log.tiles_of(hashes)
+    stored = {(tile.level, tile.index): tile.hashes for tile in db.session.scalars(select(log.LogTile))}
+    wrong = sorted(key for key in expected.keys() | stored.keys() if expected.get(key) != stored.get(key))
+    if wrong:
+        report.problems.append(Finding("log", "tiles", f"日志的 {len(wrong)} 个哈希块与记录不一致"
+                                                       f"（如第 {wrong[0][0]} 层第 {wrong[0][1]} 块）"))
+        # A leaf whose hash is not the one its tile holds (the tree readers verify against) was
+        # changed after it was appended: named by item.
+        for entry in entries:
+            tile = stored.get((0, entry.seq // log.WIDTH), b"")
+            offset = (entry.seq % log.WIDTH) * 32
+            if tile[offset:offset + 32] != bytes.fromhex(entry.leaf_hash):
+                report.problems.append(Finding(entry.kind, entry.item, f"日志第 {entry.seq} 条与日志的树不一致"
+                                                                      "（记录在数据库中被改写）"))
     checkpoints = list(db.session.scalars(select(log.LogCheckpoint).order_by(log.LogCheckpoint.size)))
     try:
         remembered = log.remembered_checkpoint()

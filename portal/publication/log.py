@@ -71,6 +71,19 @@ class LogHead(db.Model):
     size: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class LogTile(db.Model):
+    """A tile of the tree (C2SP tlog-tiles, also the storage layout): the hashes at height
+    8·level, positions 256·index …, as many as are complete (256 in a full tile; the rightmost
+    tile of each level grows with every append that completes one of its nodes). Roots, proofs
+    and served tiles are computed from these: O(log n) reads at any size, instead of every leaf."""
+
+    __tablename__ = "publication_log_tiles"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column("idx", Integer, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(db.LargeBinary, nullable=False)  # up to 256 × 32 bytes
+
+
 class LogCheckpoint(db.Model):
     """A signed checkpoint: the tree of the first `size` leaves, as the note readers verify."""
 
@@ -132,6 +145,7 @@ def record(kind: str, item: str, published: bytes, published_on: dt.date, versio
                      published_on=published_on, supersedes=last.seq if last is not None else None,
                      leaf=leaf.decode("utf-8"), leaf_hash=tlog.leaf_hash(leaf).hex())
     db.session.add(entry)
+    _append_to_tiles(bytes.fromhex(entry.leaf_hash), seq + 1)
     db.session.flush()
     if db.session.get_bind().dialect.name == "postgresql":
         # Delivered when (and only if) the publication commits.
@@ -170,7 +184,101 @@ def leaf_hashes(size: int | None = None) -> list[bytes]:
 
 
 def tree_size() -> int:
-    return db.session.scalar(select(db.func.count()).select_from(LogEntry)) or 0
+    """The number of leaves (the head row every append moves on; a count would read them all)."""
+    return db.session.scalar(select(LogHead.size).where(LogHead.id == 1)) or 0
+
+
+# --- the tree, from its stored tiles ----------------------------------------------------------
+
+WIDTH = tlog.TILE_WIDTH
+TILE_BITS = 8  # 256 = 2^8: a tile spans 8 levels of the tree
+
+
+def _split_hashes(data: bytes) -> list[bytes]:
+    return [data[i:i + 32] for i in range(0, len(data), 32)]
+
+
+class StoredTree:
+    """Subtree hashes of the tree of `size` leaves, read from the stored tiles (each tile read
+    once, each subtree hash computed once per instance)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._tiles: dict[tuple[int, int], list[bytes]] = {}
+        self._nodes: dict[tuple[int, int], bytes] = {}
+
+    def level_hash(self, level: int, position: int) -> bytes:
+        """The node at height 8·level, `position` (a complete subtree of 256^level leaves)."""
+        key = (level, position // WIDTH)
+        if key not in self._tiles:
+            data = db.session.scalar(select(LogTile.hashes).where(LogTile.level == level, LogTile.index == key[1]))
+            self._tiles[key] = _split_hashes(data or b"")
+        tile = self._tiles[key]
+        if position % WIDTH >= len(tile):
+            raise LogInconsistent(f"tile {level}/{key[1]} lacks node {position % WIDTH}: the stored tree is incomplete")
+        return tile[position % WIDTH]
+
+    def node(self, height: int, index: int) -> bytes:
+        if (height, index) not in self._nodes:
+            level, rest = divmod(height, TILE_BITS)
+            first = index << rest
+            self._nodes[(height, index)] = tlog.perfect_root(
+                [self.level_hash(level, p) for p in range(first, first + (1 << rest))])
+        return self._nodes[(height, index)]
+
+    def root(self, size: int | None = None) -> bytes:
+        return tlog.subtree_root(self.node, 0, self.size if size is None else size)
+
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        return tlog.inclusion_proof_of(self.node, index, self.size)
+
+    def consistency_proof(self, old_size: int) -> list[bytes]:
+        return tlog.consistency_proof_of(self.node, old_size, self.size)
+
+    def tile(self, level: int, index: int, width: int) -> list[bytes]:
+        """Tile (level, index) of width `width` as /log/tile serves it."""
+        return [self.level_hash(level, index * WIDTH + i) for i in range(width)]
+
+
+def _append_to_tiles(leaf_hash: bytes, size: int) -> None:
+    """Add the leaf that made the tree `size` leaves long to its tile; each tile it fills gives
+    its root to the tile above (one row read and written, more only every 256th append)."""
+    level, value, count = 0, leaf_hash, size  # count: the complete nodes at this level, this one included
+    while True:
+        index = (count - 1) // WIDTH
+        row = db.session.get(LogTile, (level, index))
+        if row is None:
+            db.session.add(LogTile(level=level, index=index, hashes=value))
+        else:
+            row.hashes = row.hashes + value
+        if count % WIDTH:
+            return
+        value = tlog.perfect_root(_split_hashes(row.hashes if row is not None else value))
+        level, count = level + 1, count // WIDTH
+
+
+def tiles_of(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:
+    """Every tile of the tree of these leaf hashes, as they are stored: {(level, index): bytes}."""
+    tiles: dict[tuple[int, int], bytes] = {}
+    level_hashes, level = list(hashes), 0
+    while level_hashes:
+        for start in range(0, len(level_hashes), WIDTH):
+            tiles[(level, start // WIDTH)] = b"".join(level_hashes[start:start + WIDTH])
+        level_hashes = [tlog.perfect_root(level_hashes[i * WIDTH:(i + 1) * WIDTH])
+                        for i in range(len(level_hashes) // WIDTH)]
+        level += 1
+    return tiles
+
+
+def rebuild_tiles(hashes: list[bytes]) -> int:
+    """Store every tile of the tree of `hashes` (a benchmark's generated log), replacing what is
+    stored. The caller commits. Returns how many."""
+    db.session.execute(db.delete(LogTile))
+    tiles = tiles_of(hashes)
+    if tiles:
+        db.session.execute(db.insert(LogTile), [{"level": level, "index": index, "hashes": data}
+                                                for (level, index), data in tiles.items()])
+    return len(tiles)
 
 
 # --- the signing key ------------------------------------------------------------------------
@@ -306,18 +414,23 @@ def remembered_checkpoint() -> Remembered | None:
     return Remembered(size, tree_root, note)
 
 
-def _remember(note: str) -> None:
+def _remember(note: str, signed_here: bool = False) -> None:
     """Keep `note` as the signer's memory if it is larger than what it remembers (atomically,
-    mode 0600; one worker at a time, so the memory never moves back)."""
+    mode 0600; one worker at a time, so the memory never moves back). A note read from the
+    database is verified first; one this call's caller just signed (`signed_here`) is not."""
     path = signed_state_file()
     try:
-        _, size, _, _ = tlog.parse_checkpoint(tlog.verify_note(note, signing_key().verifier))
+        body = tlog.split_note(note)[0] if signed_here else tlog.verify_note(note, signing_key().verifier)
+        _, size, _, _ = tlog.parse_checkpoint(body)
     except ValueError as exc:
         raise LogInconsistent(f"a stored checkpoint does not verify with this log's key: {exc}") from None
     with open(path.with_name(path.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        known = remembered_checkpoint()
-        if known is not None and known.size >= size:
+        try:  # what the file says now (its signature was checked when the signer read it)
+            known = tlog.parse_checkpoint(tlog.split_note(path.read_text(encoding="utf-8"))[0])[1]
+        except (FileNotFoundError, ValueError):
+            known = None
+        if known is not None and known >= size:
             return
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -328,16 +441,16 @@ def _remember(note: str) -> None:
         os.replace(temporary, path)
 
 
-def _check_extends(remembered: Remembered | None, hashes: list[bytes]) -> None:
-    """LogInconsistent unless the tree of `hashes` extends the remembered checkpoint, checked
-    the way a reader checks it: an RFC 6962 consistency proof from the remembered tree."""
+def _check_extends(remembered: Remembered | None, tree: StoredTree) -> None:
+    """LogInconsistent unless the stored tree extends the remembered checkpoint, checked the way
+    a reader checks it: an RFC 6962 consistency proof from the remembered tree."""
     if remembered is None or remembered.size == 0:
         return
-    size = len(hashes)
+    size = tree.size
     if remembered.size > size:
         raise LogInconsistent(f"the log holds {size} entries, fewer than the {remembered.size} this signer signed")
-    proof = tlog.consistency_proof(hashes, remembered.size) if remembered.size < size else []
-    if not tlog.verify_consistency(remembered.size, size, remembered.root, tlog.root(hashes), proof):
+    proof = tree.consistency_proof(remembered.size) if remembered.size < size else []
+    if not tlog.verify_consistency(remembered.size, size, remembered.root, tree.root(), proof):
         raise LogInconsistent(f"the stored leaves do not extend the tree of {remembered.size} entries this signer "
                               "signed: the log was rewritten in the database")
 
@@ -355,31 +468,35 @@ def sign_checkpoint() -> LogCheckpoint | None:
     key = signing_key()
     if key is None:
         return None
-    hashes = leaf_hashes()
-    size = len(hashes)
+    size = tree_size()
     last = latest_checkpoint()
     if size == 0:
         return last
-    if db.session.scalar(select(db.func.max(LogEntry.seq))) != size - 1:
+    if db.session.scalar(select(db.func.max(LogEntry.seq))) != size - 1 or db.session.get(LogEntry, size - 1) is None:
         raise LogInconsistent(f"the log's positions are not 0..{size - 1} (a leaf was deleted)")
-    _check_extends(remembered_checkpoint(), hashes)
-    if last is not None:
-        if last.size > size or tlog.root(hashes[:last.size]).hex() != last.root:
-            raise LogInconsistent(f"the stored leaves do not give the tree of checkpoint {last.size}")
-        if last.size == size:
-            _remember(last.note)
-            return last
-    tree_root = tlog.root(hashes)
+    tree = StoredTree(size)
+    try:
+        _check_extends(remembered_checkpoint(), tree)
+        if last is not None:
+            if last.size > size or tree.root(last.size).hex() != last.root:
+                raise LogInconsistent(f"the stored leaves do not give the tree of checkpoint {last.size}")
+            if last.size == size:
+                _remember(last.note)
+                return last
+        tree_root = tree.root()
+    except ValueError as exc:  # a stored tile too short or malformed for the tree it must give
+        raise LogInconsistent(f"the stored tree is broken: {exc}") from None
     note = tlog.sign_note(tlog.checkpoint_body(key.name, size, tree_root), key.name, key.seed)
     checkpoint = LogCheckpoint(size=size, root=tree_root.hex(), note=note, signed_at=utcnow())
     try:
         with db.session.begin_nested():
             db.session.add(checkpoint)
         db.session.commit()
+        signed_here = True
     except IntegrityError:  # another worker signed this size first: the same tree, the same note
         db.session.rollback()
-        checkpoint = latest_checkpoint()
-    _remember(checkpoint.note)
+        checkpoint, signed_here = latest_checkpoint(), False
+    _remember(checkpoint.note, signed_here)
     bump_content_version()  # pages link an entry's proof once it is signed: cached copies move on
     return checkpoint
 
@@ -455,13 +572,13 @@ def ask_witnesses(checkpoint: LogCheckpoint) -> list[WitnessAnswer]:
     urls = witness_urls()
     if not urls:
         return answers
-    hashes = leaf_hashes(checkpoint.size)
+    tree = StoredTree(checkpoint.size)
     for name, url in urls.items():
         old = db.session.scalar(select(db.func.max(LogCosignature.size)).where(LogCosignature.witness == name)) or 0
         try:
             for _ in range(2):  # a second time with the size the witness says it knows (409)
                 old = min(old, checkpoint.size)
-                proof = tlog.consistency_proof(hashes, old) if 0 < old < checkpoint.size else []
+                proof = tree.consistency_proof(old) if 0 < old < checkpoint.size else []
                 status, content_type, body = _post(f"{url}/add-checkpoint",
                                                    tlog.add_checkpoint_request(old, proof, checkpoint.note))
                 if status == 409 and content_type.startswith("text/x.tlog.size") and body.strip().isdigit():

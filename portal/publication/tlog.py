@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 TILE_WIDTH = 256
 HASH_SIZE = 32
@@ -108,6 +108,64 @@ def _subproof(m: int, hashes: Sequence[bytes], complete: bool) -> list[bytes]:
     if m <= k:
         return _subproof(m, hashes[:k], complete) + [root(hashes[k:])]
     return _subproof(m - k, hashes[k:], False) + [root(hashes[:k])]
+
+
+# The same tree functions over stored subtree hashes instead of a list of every leaf hash: a
+# log that keeps its tree as tiles computes a root or a proof from O(log n) stored nodes. `node`
+# gives the hash of the perfect subtree of 2^height leaves at position `index` (leaves
+# index·2^height … (index+1)·2^height − 1). The ranges RFC 6962's recursion visits are always
+# either such perfect subtrees or a right edge, which is split again.
+
+Nodes = Callable[[int, int], bytes]
+
+
+def subtree_root(node: Nodes, start: int, end: int) -> bytes:
+    """MTH of leaves start … end − 1 (start aligned as RFC 6962's recursion leaves it)."""
+    n = end - start
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n & (n - 1) == 0 and start % n == 0:
+        return node(n.bit_length() - 1, start // n)
+    k = _split(n)
+    return node_hash(subtree_root(node, start, start + k), subtree_root(node, start + k, end))
+
+
+def inclusion_proof_of(node: Nodes, index: int, size: int, start: int = 0) -> list[bytes]:
+    """inclusion_proof() of leaf `index` in the tree of `size` leaves, from stored nodes."""
+    n = size - start
+    if not start <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of {size}")
+    if n == 1:
+        return []
+    k = _split(n)
+    if index < start + k:
+        return inclusion_proof_of(node, index, start + k, start) + [subtree_root(node, start + k, size)]
+    return inclusion_proof_of(node, index, size, start + k) + [subtree_root(node, start, start + k)]
+
+
+def consistency_proof_of(node: Nodes, old_size: int, size: int) -> list[bytes]:
+    """consistency_proof() from `old_size` to `size`, from stored nodes."""
+    if not 0 < old_size <= size:
+        raise ValueError(f"no consistency proof from {old_size} to {size}")
+
+    def subproof(m: int, start: int, end: int, complete: bool) -> list[bytes]:
+        n = end - start
+        if m == n:
+            return [] if complete else [subtree_root(node, start, end)]
+        k = _split(n)
+        if m <= k:
+            return subproof(m, start, start + k, complete) + [subtree_root(node, start + k, end)]
+        return subproof(m - k, start + k, end, False) + [subtree_root(node, start, start + k)]
+
+    return subproof(old_size, 0, size, True)
+
+
+def perfect_root(hashes: Sequence[bytes]) -> bytes:
+    """The root of a perfect tree (a power-of-two count of hashes, e.g. a full tile's)."""
+    level = list(hashes)
+    while len(level) > 1:
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
 
 
 def root_from_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:

@@ -110,8 +110,7 @@ def tile(level: int, path: str):
     span = tlog.TILE_WIDTH ** level
     if level > 8 or (index * tlog.TILE_WIDTH + width) * span > size:
         abort(404)
-    hashes = log.leaf_hashes((index * tlog.TILE_WIDTH + width) * span)
-    body = b"".join(tlog.tile_hashes(hashes, level, index, len(hashes))[:width])
+    body = b"".join(log.StoredTree(size).tile(level, index, width))
     return _text(body, IMMUTABLE, "application/octet-stream")
 
 
@@ -149,11 +148,10 @@ def proof(seq: int):
     size = _size_argument("size", _checkpoint_size())
     if not 0 <= seq < size <= log.tree_size():
         abort(404)
-    hashes = log.leaf_hashes(size)
     entry = log.entries(seq, seq + 1)[0]
     signed = db.session.get(log.LogCheckpoint, size)
     return {"index": seq, "size": size, "leaf": entry.leaf,
-            "proof": [h.hex() for h in tlog.inclusion_proof(hashes, seq)],
+            "proof": [h.hex() for h in log.StoredTree(size).inclusion_proof(seq)],
             # When the checkpoint of this size was signed (Beijing date): shown, not signed.
             "signed_on": clock.in_bureau_time(signed.signed_at).date().isoformat() if signed else None}
 
@@ -165,7 +163,7 @@ def consistency():
     old, new = _size_argument("old", 0), _size_argument("new", _checkpoint_size())
     if not 0 < old <= new <= log.tree_size():
         abort(404)
-    return {"old": old, "new": new, "proof": [h.hex() for h in tlog.consistency_proof(log.leaf_hashes(new), old)]}
+    return {"old": old, "new": new, "proof": [h.hex() for h in log.StoredTree(new).consistency_proof(old)]}
 
 
 @bp.get("/lookup")

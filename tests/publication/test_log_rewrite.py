@@ -37,9 +37,10 @@ def correct(app, slug: str, body: str) -> None:
         publishing.approve_draft(draft.id, staff(app, "reviewer"), draft.version, file_store())
 
 
-def _rewrite_latest_leaf(app, slug: str) -> int:
-    """The attack of issue #26: change a disclosure's body, rewrite its latest leaf to match, and
-    delete every checkpoint signed after that leaf. Returns the leaf's position."""
+def _rewrite_latest_leaf(app, slug: str, tiles: bool = True) -> int:
+    """The attack of issue #26: change a disclosure's body, rewrite its latest leaf to match (and
+    the tiles of the tree), and delete every checkpoint signed after that leaf. Returns the leaf's
+    position."""
     with app.app_context():
         db.session.execute(text("UPDATE disclosures SET body = body || '（改写的历史）' WHERE slug = :slug"), {"slug": slug})
         db.session.commit()
@@ -51,6 +52,9 @@ def _rewrite_latest_leaf(app, slug: str) -> int:
         db.session.execute(text("UPDATE publication_log SET sha256 = :sha, leaf = :leaf, leaf_hash = :hash WHERE seq = :seq"),
                            {"sha": leaf["sha256"], "leaf": forged.decode(), "hash": tlog.leaf_hash(forged).hex(),
                             "seq": entry.seq})
+        if tiles:  # the tree is kept as tiles: a thorough forger recomputes them from the forged leaves
+            db.session.expire_all()
+            log.rebuild_tiles([bytes.fromhex(e.leaf_hash) for e in log.entries()])
         db.session.execute(text("DELETE FROM publication_log_checkpoints WHERE size > :seq"), {"seq": entry.seq})
         db.session.commit()
         return entry.seq
@@ -148,8 +152,8 @@ def test_a_query_string_on_a_tile_entry_or_checkpoint_address_is_sent_to_the_bar
     init_key(published_app)
     client = published_app.test_client()
     computed = []
-    real = log.leaf_hashes
-    monkeypatch.setattr(log, "leaf_hashes", lambda *a, **k: computed.append(a) or real(*a, **k))
+    real = log.StoredTree.tile
+    monkeypatch.setattr(log.StoredTree, "tile", lambda self, *a: computed.append(a) or real(self, *a))
     for path in ("/log/tile/0/000.p/1", "/log/tile/entries/000.p/1", "/log/checkpoint", "/log/verify_publication.py"):
         response = client.get(path + "?x=1")
         assert response.status_code == 301 and response.headers["Location"] == path, path
@@ -199,3 +203,20 @@ def test_an_attachment_replaced_in_the_file_store_is_not_served_and_the_audit_na
     verified = published_app.test_cli_runner().invoke(args=["log", "verify"])
     assert verified.exit_code == 1 and f"disclosure/{slug}" in verified.output and "文件被替换" in verified.output
     assert "文件被替换" in client.get(f"/disclosures/{slug}").get_data(as_text=True)
+
+
+def test_a_leaf_rewritten_without_its_tiles_is_named_and_the_signed_tree_stays_the_true_one(published_app):
+    init_key(published_app)
+    correct(published_app, TARGET, "更正后的正文。")
+    with published_app.app_context():
+        true_root = log.latest_checkpoint().root
+    seq = _rewrite_latest_leaf(published_app, TARGET, tiles=False)
+    with published_app.app_context():
+        problems = [(p.kind, p.item, p.message) for p in verify_log().problems]
+        signed_root = log.sign_checkpoint().root
+    assert (("disclosure", TARGET, f"日志第 {seq} 条与日志的树不一致（记录在数据库中被改写）") in problems), problems
+    assert signed_root == true_root  # the tiles still hold the true leaf: nothing forged is signed
+    proof = published_app.test_client().get(f"/log/proof/{seq}").get_json()
+    leaf_hash = tlog.leaf_hash(proof["leaf"].encode())
+    assert not tlog.verify_inclusion(leaf_hash, seq, proof["size"], [bytes.fromhex(h) for h in proof["proof"]],
+                                     bytes.fromhex(signed_root))  # a reader's verifier refuses the forged leaf
