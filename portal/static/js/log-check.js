@@ -66,8 +66,10 @@
 
   // C2SP signed-note: the checkpoint's body and its signature by the key on the page.
   function verifyCheckpoint(note, verifier) {
-    var parts = verifier.split("+");
-    var name = parts[0], keyId = fromHex(parts[1]), raw = fromBase64(parts[2]);
+    // name+keyid+base64: the base64 part may itself contain "+", so only the first two split.
+    var first = verifier.indexOf("+"), second = verifier.indexOf("+", first + 1);
+    var name = verifier.slice(0, first), keyId = fromHex(verifier.slice(first + 1, second));
+    var raw = fromBase64(verifier.slice(second + 1));
     if (raw.length !== 33 || raw[0] !== 1) { fail("页面上的公钥格式不对，无法核对。"); }
     var cut = note.lastIndexOf("\n\n");
     if (cut < 0) { fail("检查点格式不对。"); }
