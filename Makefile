@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev db content clean bench-search bench-web bench-abuse bench-hosts system-deps npm-deps
+.PHONY: run test install install-dev db content clean bench-search bench-web bench-abuse bench-log bench-hosts system-deps npm-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ bench-web: install-dev system-deps
 # The abuse benchmark (bench/README.md): /privacy alone and under upload and search floods.
 bench-abuse: install-dev system-deps
 	$(BIN)/python -m bench.abuse.run
+
+# The publication log's benchmark (bench/README.md): its work at 1,000,000 leaves against 10,000.
+bench-log: install-dev
+	$(BIN)/python -m bench.log.run
 
 # The multi-host benchmark (bench/README.md): two hosts behind nginx in network namespaces (root).
 bench-hosts: install-dev system-deps

@@ -207,23 +207,28 @@ class StoredTree:
         self._tiles: dict[tuple[int, int], list[bytes]] = {}
         self._nodes: dict[tuple[int, int], bytes] = {}
 
-    def level_hash(self, level: int, position: int) -> bytes:
-        """The node at height 8·level, `position` (a complete subtree of 256^level leaves)."""
-        key = (level, position // WIDTH)
+    def _level_hashes(self, level: int, first: int, count: int) -> list[bytes]:
+        """`count` nodes at height 8·level from `first` on, all in one tile (complete subtrees)."""
+        key = (level, first // WIDTH)
         if key not in self._tiles:
             data = db.session.scalar(select(LogTile.hashes).where(LogTile.level == level, LogTile.index == key[1]))
             self._tiles[key] = _split_hashes(data or b"")
-        tile = self._tiles[key]
-        if position % WIDTH >= len(tile):
-            raise LogInconsistent(f"tile {level}/{key[1]} lacks node {position % WIDTH}: the stored tree is incomplete")
-        return tile[position % WIDTH]
+        start = first % WIDTH
+        hashes = self._tiles[key][start:start + count]
+        if len(hashes) != count:
+            raise LogInconsistent(f"tile {level}/{key[1]} lacks nodes {start}–{start + count - 1}: "
+                                  "the stored tree is incomplete")
+        return hashes
+
+    def level_hash(self, level: int, position: int) -> bytes:
+        """The node at height 8·level, `position` (a complete subtree of 256^level leaves)."""
+        return self._level_hashes(level, position, 1)[0]
 
     def node(self, height: int, index: int) -> bytes:
         if (height, index) not in self._nodes:
             level, rest = divmod(height, TILE_BITS)
-            first = index << rest
-            self._nodes[(height, index)] = tlog.perfect_root(
-                [self.level_hash(level, p) for p in range(first, first + (1 << rest))])
+            # 2^rest ≤ 128 nodes of one tile, aligned: their perfect tree is this subtree.
+            self._nodes[(height, index)] = tlog.perfect_root(self._level_hashes(level, index << rest, 1 << rest))
         return self._nodes[(height, index)]
 
     def root(self, size: int | None = None) -> bytes:
@@ -237,7 +242,7 @@ class StoredTree:
 
     def tile(self, level: int, index: int, width: int) -> list[bytes]:
         """Tile (level, index) of width `width` as /log/tile serves it."""
-        return [self.level_hash(level, index * WIDTH + i) for i in range(width)]
+        return self._level_hashes(level, index * WIDTH, width)
 
 
 def _append_to_tiles(leaf_hash: bytes, size: int) -> None:
@@ -491,13 +496,14 @@ def sign_checkpoint() -> LogCheckpoint | None:
     try:
         with db.session.begin_nested():
             db.session.add(checkpoint)
-        db.session.commit()
+        # Committed with the checkpoint: pages link an entry's proof once it is signed, so every
+        # cached copy moves on in the same step.
+        bump_content_version()
         signed_here = True
     except IntegrityError:  # another worker signed this size first: the same tree, the same note
         db.session.rollback()
         checkpoint, signed_here = latest_checkpoint(), False
     _remember(checkpoint.note, signed_here)
-    bump_content_version()  # pages link an entry's proof once it is signed: cached copies move on
     return checkpoint
 
 

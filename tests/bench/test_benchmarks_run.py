@@ -57,3 +57,10 @@ def test_the_abuse_benchmark_runs_every_attack():
     for line in ("alone", "uploading 5 × 7300×5470 PNG", "uploading 5 × 23.5 MP PNG", "new address", "one address",
                  "66 unknown words"):
         assert line in output
+
+
+def test_the_log_benchmark_runs_every_phase():
+    output = run_tiny("bench.log.run")
+    for line in ("one publication (leaf + checkpoint)", "tile request", "inclusion proof", "consistency proof",
+                 "root from every leaf (before tiles)", "goal: every figure"):
+        assert line in output
